@@ -1,0 +1,57 @@
+"""Every knob of the pipeline in one dataclass, loadable from TOML."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+SCRIPTS = ("zh-hans", "zh-hant", "zh-tw", "zh-hk", "keep")
+
+
+@dataclass(frozen=True)
+class Config:
+    # script conversion
+    script: str = "zh-hans"
+    # dedup
+    dedup: bool = True
+    threshold: float = 0.8
+    num_perm: int = 128
+    cjk_shingle_size: int = 5      # characters, for text that is mostly CJK
+    word_shingle_size: int = 3     # words, for space-separated text
+    drop_duplicates: bool = False
+    # rule files: None means the file shipped in cleaner/data/
+    boilerplate_rules: str | None = None
+    spam_lexicon: str | None = None
+    spin_pairs: str | None = None
+    spin_threshold: float = 1.0    # distinct spun forms per 1,000 characters that flag a document
+    # limits (bad and hostile input)
+    max_page_bytes: int = 20_000_000
+    max_doc_chars: int = 2_000_000
+    max_depth: int = 400
+    timeout_s: float = 60.0
+    # running
+    workers: int | None = None     # None: all cores
+    explain: bool = False
+
+    def __post_init__(self) -> None:
+        if self.script not in SCRIPTS:
+            raise ValueError(f"script must be one of {', '.join(SCRIPTS)}, not {self.script!r}")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], not {self.threshold}")
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> "Config":
+        """Read a TOML file whose top-level keys are field names (a ``[cleaner]`` table also works)."""
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+        data = data.get("cleaner", data)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"{path}: unknown config keys: {', '.join(unknown)}")
+        return cls(**data)
+
+    def replace(self, **changes) -> "Config":
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update({k: v for k, v in changes.items() if v is not None})
+        return Config(**values)

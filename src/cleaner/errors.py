@@ -1,0 +1,31 @@
+"""Reason codes for records that cannot be used.
+
+Every record that does not reach the output reaches the rejects file with one of these codes, so that the
+closing summary can group them and ``read == written + rejected`` always holds.
+"""
+
+UNDECODABLE = "undecodable"          # bytes that no candidate codec reads
+NOT_HTML = "not_html"                # binary or non-markup payload where a page was expected
+EMPTY = "empty"                      # nothing left after extraction and cleaning
+TOO_LARGE = "too_large"              # over Config.max_page_bytes / max_doc_chars
+TOO_DEEP = "too_deep"                # markup nested deeper than Config.max_depth
+TIMEOUT = "timeout"                  # a stage ran past Config.timeout_s
+UNREADABLE_FILE = "unreadable_file"  # the file could not be opened or read
+TRUNCATED_FILE = "truncated_file"    # a compressed or WARC file that ends early
+BAD_JSON = "bad_json"                # a JSONL line that is not a JSON object with html or text
+UNSUPPORTED_FILE = "unsupported_file"  # a file of a kind clean-corpus does not read
+INTERNAL_ERROR = "internal_error"    # a bug: an exception a stage did not expect
+
+ALL = (
+    UNDECODABLE, NOT_HTML, EMPTY, TOO_LARGE, TOO_DEEP, TIMEOUT, UNREADABLE_FILE, TRUNCATED_FILE,
+    BAD_JSON, UNSUPPORTED_FILE, INTERNAL_ERROR,
+)
+
+
+class Rejected(Exception):
+    """Raised inside a stage to reject the document it is working on."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
