@@ -14,6 +14,7 @@ from .document import Document
 from .encoding import DecodeStage
 from .extract import ExtractStage
 from .html_prep import PrepareHtmlStage
+from .limits import LimitsStage
 from .lines import CleanLinesStage
 from .script import ConvertScriptStage
 from .spin import SpinStage
@@ -27,12 +28,12 @@ class Pipeline:
 
     @classmethod
     def for_html(cls, config: Config) -> "Pipeline":
-        return cls([DecodeStage(config), PrepareHtmlStage(config), ExtractStage(config),
+        return cls([LimitsStage(config), DecodeStage(config), PrepareHtmlStage(config), ExtractStage(config),
                     *cls._text_stages(config)])
 
     @classmethod
     def for_text(cls, config: Config) -> "Pipeline":
-        return cls(cls._text_stages(config))
+        return cls([LimitsStage(config), *cls._text_stages(config)])
 
     @staticmethod
     def _text_stages(config: Config) -> list[Stage]:
