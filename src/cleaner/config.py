@@ -23,7 +23,7 @@ class Config:
     boilerplate_rules: str | None = None
     spam_lexicon: str | None = None
     spin_pairs: str | None = None
-    spin_threshold: float = 1.0    # distinct spun forms per 1,000 characters that flag a document
+    spin_threshold: float = 0.5    # distinct spun forms per 1,000 characters that flag a document
     # limits (bad and hostile input)
     max_page_bytes: int = 20_000_000
     max_doc_chars: int = 2_000_000
@@ -32,6 +32,13 @@ class Config:
     # running
     workers: int | None = None     # None: all cores
     explain: bool = False
+    # clean-corpus local engine (cleaner.engine)
+    shard_docs: int = 64           # documents per shard: the unit of work, of --resume, and of what a kill loses
+    shard_bytes: int = 64_000_000  # input bytes per shard at most, so parent memory stays flat on big pages
+    # extraction (cleaner.extract)
+    min_extracted_chars: int = 10  # fewer non-space characters than this from trafilatura: try its baseline
+    # spin detection (cleaner.spin)
+    spin_min_forms: int = 3        # distinct spun forms a flagged document has at least (one stray form is not spin)
 
     def __post_init__(self) -> None:
         if self.script not in SCRIPTS:
