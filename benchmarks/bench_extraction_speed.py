@@ -1,0 +1,90 @@
+"""Pages per second of ``cleaner.clean_html`` against ``trafilatura.extract`` alone, side by side in one run.
+
+Both get the same page bytes, page by page in turn, so that load from other processes hits both
+alike; the verdict is the ratio, not the absolute numbers. Reported beside it: trafilatura on a tree
+parsed beforehand (its parse not timed: a stricter reference), and where clean_html spends its time.
+CPU time of this process is reported next to wall time because it is less disturbed by a busy machine.
+
+    python benchmarks/bench_extraction_speed.py [--realworld PATH] [--rounds 3]
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+import lxml.html
+import trafilatura
+
+import cleaner
+from cleaner.api import _pipeline  # the pipeline clean_html runs, for its per-stage seconds
+from cleaner.config import Config
+
+DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
+
+
+def load_pages(realworld: Path) -> list[bytes]:
+    paths = sorted((realworld / "extraction").glob("*/page.html"))
+    paths += sorted((realworld / "warc" / "resiliparse_cc2020_zh_pages").glob("*.html"))
+    return [p.read_bytes() for p in paths]
+
+
+def _timed(fn, arg) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn(arg)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run(pages: list[bytes], rounds: int) -> dict[str, list[float]]:
+    """Totals per round: wall and CPU seconds of each contender over all pages."""
+    trees = [lxml.html.document_fromstring(p) for p in pages]
+    contenders = {
+        "trafilatura.extract(bytes)": lambda i: trafilatura.extract(pages[i]),
+        "trafilatura.extract(tree)": lambda i: trafilatura.extract(trees[i]),
+        "cleaner.clean_html(bytes)": lambda i: cleaner.clean_html(pages[i]),
+    }
+    for i in range(len(pages)):  # warm-up: lazy imports, stop lists, caches
+        for fn in contenders.values():
+            fn(i)
+    _pipeline(Config(), "html").seconds.clear()
+    totals: dict[str, list[float]] = {f"{name} {kind}": [] for name in contenders for kind in ("wall", "cpu")}
+    for _ in range(rounds):
+        round_totals = dict.fromkeys(totals, 0.0)
+        for i in range(len(pages)):
+            for name, fn in contenders.items():
+                wall, cpu = _timed(fn, i)
+                round_totals[f"{name} wall"] += wall
+                round_totals[f"{name} cpu"] += cpu
+        for key, value in round_totals.items():
+            totals[key].append(value)
+    return totals
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--realworld", type=Path, default=DEFAULT_REALWORLD)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)  # trafilatura logs every page it finds little on
+
+    pages = load_pages(args.realworld)
+    totals = run(pages, args.rounds)
+    n = len(pages) * args.rounds
+    print(f"{len(pages)} pages x {args.rounds} rounds")
+    for key, values in totals.items():
+        print(f"  {key:36} {n / sum(values):7.1f} pages/s   rounds: {', '.join(f'{v:.2f}s' for v in values)}")
+    for kind in ("wall", "cpu"):
+        ours = sum(totals[f"cleaner.clean_html(bytes) {kind}"])
+        for ref in ("trafilatura.extract(bytes)", "trafilatura.extract(tree)"):
+            print(f"ratio ({kind}) clean_html / {ref}: {sum(totals[f'{ref} {kind}']) / ours:.2f} "
+                  "(pages/s of clean_html over the reference's; 1.0 = as fast)")
+    seconds = _pipeline(Config(), "html").seconds
+    spent = sum(seconds.values())
+    print("clean_html time by stage: " + ", ".join(f"{k} {v / spent:.0%}" for k, v in seconds.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
