@@ -200,3 +200,12 @@ def test_text_without_han_is_left_alone():
     ConvertScriptStage(Config(script="zh-hant")).process(doc)
     assert doc.text == "Nothing to convert here."
     assert doc.meta == {"script_in": None, "script": None}
+
+
+def test_japanese_text_is_not_converted_to_chinese_script():
+    from cleaner import Config, clean_text
+
+    text = "親子で相談してください。日本語の文章は変換しません。"
+    doc = clean_text(text, Config(script="zh-hans"))
+    assert doc.text == text
+    assert doc.meta["script_in"] == "ja"

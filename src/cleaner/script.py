@@ -279,12 +279,24 @@ def _script_marks() -> np.ndarray:
     return marks
 
 
+def is_japanese(text: str) -> bool:
+    """Whether kana make up more than 5% of the text's kana and Han characters. Chinese text has next to
+    no kana; Japanese kanji must not be converted to Chinese script (親 is not 亲 in Japanese)."""
+    codes = code_points(text)
+    kana = np.count_nonzero((codes >= 0x3040) & (codes <= 0x30FF))
+    han = np.count_nonzero((codes >= 0x3400) & (codes <= 0x9FFF))  # extension A to the unified block
+    return kana > 0.05 * (kana + han)
+
+
 def detect_script(text: str) -> str | None:
-    """``"zh-hans"``, ``"zh-hant"``, ``"mixed"``, ``"zh"`` (Han text neither script marks) or None.
+    """``"zh-hans"``, ``"zh-hant"``, ``"mixed"``, ``"zh"`` (Han text neither script marks), ``"ja"``
+    (Japanese) or None (no Han characters).
 
     Counts characters that only one script uses; under 5% of the other script still counts as one
     script, since names and quotations mix them legitimately.
     """
+    if is_japanese(text):
+        return "ja"
     counts = np.bincount(_script_marks()[code_points(text)], minlength=4)
     n_trad, n_simp = int(counts[_TRADITIONAL]), int(counts[_SIMPLIFIED])
     if not counts[_HAN:].any():
@@ -308,7 +320,7 @@ class ConvertScriptStage(Stage):
     """Converts ``doc.text`` to ``Config.script``; records ``script_in`` and ``script`` in ``doc.meta``.
 
     ``script`` is the script of the output: the target, or the detected input script for ``keep``;
-    None for text without Han characters.
+    None for text without Han characters. Japanese text is left as it is.
     """
 
     name = "convert_script"
@@ -317,7 +329,7 @@ class ConvertScriptStage(Stage):
         script_in = detect_script(doc.text)
         doc.meta["script_in"] = script_in
         target = self.config.script
-        if target == "keep" or script_in is None:
+        if target == "keep" or script_in in (None, "ja"):
             doc.meta["script"] = script_in
             return
         doc.text = converter_for(target)(doc.text)

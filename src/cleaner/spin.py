@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .document import Document
-from .script import code_points, literal_pattern, to_simplified
+from .script import code_points, is_japanese, literal_pattern, to_simplified
 from .stage import Stage
 
 KINDS = ("spin", "view", "ordinary")
@@ -146,15 +146,6 @@ def load_lexicon(path: str | None = None) -> SpinLexicon:
         text = resources.files("cleaner").joinpath("data/spin_pairs.tsv").read_text("utf-8")
         return SpinLexicon(parse_pairs(text, "spin_pairs.tsv"))
     return SpinLexicon(parse_pairs(Path(path).read_text("utf-8"), path))
-
-
-def is_japanese(text: str) -> bool:
-    """Whether kana make up more than 5% of the text's kana and Han characters. Japanese writes some
-    spun forms as its standard words (病院, 人材, 脚色), and Chinese text has next to no kana."""
-    codes = code_points(text)
-    kana = np.count_nonzero((codes >= 0x3040) & (codes <= 0x30FF))
-    han = np.count_nonzero((codes >= 0x3400) & (codes <= 0x9FFF))  # extension A to the unified block
-    return kana > 0.05 * (kana + han)
 
 
 def spin_score(text: str, lexicon: SpinLexicon | None = None) -> tuple[float, set[str]]:
