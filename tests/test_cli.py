@@ -1,0 +1,185 @@
+"""clean-corpus: options, one-line errors, counts that add up, output that does not depend on --workers."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from cleaner import errors
+from cleaner.cli import CannotRun, build_parser, load_config, main
+
+from conftest import SEEDS
+
+
+def seed_texts() -> list[str]:
+    return [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """Seed texts, exact and near reposts of them, HTML pages, a bad JSON line and an unsupported file."""
+    folder = tmp_path_factory.mktemp("cli") / "in"
+    folder.mkdir()
+    texts = seed_texts()
+    with open(folder / "a.jsonl", "w", encoding="utf-8") as f:
+        for i, text in enumerate(texts):
+            f.write(json.dumps({"id": f"seed-{i}", "text": text}, ensure_ascii=False) + "\n")
+        f.write(json.dumps({"id": "repost-0", "text": texts[0]}, ensure_ascii=False) + "\n")
+        lines = texts[1].splitlines()
+        f.write(json.dumps({"id": "near-1", "text": "\n".join(lines[:-1])}, ensure_ascii=False) + "\n")
+        f.write("[1, 2]\n")
+    for i, text in enumerate(texts[2:4]):
+        body = "".join(f"<p>{line}</p>" for line in text.splitlines() if line.strip())
+        (folder / f"page-{i}.html").write_text(f"<html><body><article>{body}</article></body></html>",
+                                               encoding="utf-8")
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "cleaner.toml").write_text("shard_docs = 2\n")  # not an input kind: one more reject
+    return folder
+
+
+@pytest.fixture
+def run_ok(capsys):
+    """clean-corpus in this process (its worker processes are started as on the command line); stderr."""
+
+    def run(*args) -> str:
+        status = main([str(a) for a in args])
+        err = capsys.readouterr().err
+        assert status == 0, err
+        return err
+
+    return run
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_counts_add_up_and_duplicates_are_flagged_by_id(corpus, tmp_path, run_ok):
+    out, rejects, stats = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl", tmp_path / "stats.json"
+    err = run_ok(corpus, "-o", out, "--rejects", rejects, "--stats", stats, "--workers", "2", "--explain")
+    numbers = json.loads(stats.read_text())
+    records, rejected = read_jsonl(out), read_jsonl(rejects)
+    assert numbers["read"] == 5 + 2 + 1 + 2 + 2 == numbers["written"] + numbers["rejected"]
+    assert (numbers["written"], numbers["rejected"]) == (len(records), len(rejected))
+    assert numbers["rejected_by_reason"][errors.BAD_JSON] == 1
+    assert numbers["rejected_by_reason"][errors.UNSUPPORTED_FILE] == 2
+    assert all(r["rejected"] in errors.ALL and r["reject_detail"] and r["source"] for r in rejected)
+    assert f"read {numbers['read']} = written {numbers['written']} + rejected {numbers['rejected']}" in err
+    by_id = {r["id"]: r for r in records}
+    assert by_id["repost-0"]["duplicate_of"] == "seed-0"
+    assert by_id["repost-0"]["cluster"] == by_id["seed-0"]["cluster"] == "seed-0"
+    assert by_id["repost-0"]["similarity"] == pytest.approx(1.0)
+    assert by_id["seed-0"]["duplicate_of"] is None
+    assert all(isinstance(r["removed"], list) for r in records)
+    singles = [r for r in records if r["cluster"] is None]
+    assert all(r["duplicate_of"] is None and r["similarity"] is None for r in singles)
+
+
+def test_drop_duplicates_counts_them(corpus, tmp_path, run_ok):
+    out, stats = tmp_path / "out.jsonl", tmp_path / "stats.json"
+    err = run_ok(corpus, "-o", out, "--stats", stats, "--drop-duplicates", "--workers", "1")
+    numbers = json.loads(stats.read_text())
+    assert numbers["dropped_duplicates"] >= 1
+    assert numbers["read"] == numbers["written"] + numbers["rejected"] + numbers["dropped_duplicates"]
+    assert all(r["duplicate_of"] is None for r in read_jsonl(out))
+    assert f"dropped duplicates {numbers['dropped_duplicates']}" in err
+
+
+def test_output_is_the_same_for_any_number_of_workers_and_shard_size(corpus, tmp_path, run_ok):
+    (tmp_path / "small-shards.toml").write_text("shard_docs = 2\n")
+    run_ok(corpus, "-o", tmp_path / "one.jsonl", "--workers", "1")
+    run_ok(corpus, "-o", tmp_path / "two.jsonl", "--workers", "2", "--config", tmp_path / "small-shards.toml")
+    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
+
+
+def test_parquet_output_and_rejects(corpus, tmp_path, run_ok):
+    out, rejects = tmp_path / "out.parquet", tmp_path / "rejects.parquet"
+    run_ok(corpus, "-o", out, "--rejects", rejects, "--no-dedup", "--workers", "2")
+    table = pq.read_table(out)
+    assert table.num_rows >= 5 and set(table.column_names) >= {"id", "text", "cluster", "duplicate_of"}
+    assert pq.read_table(rejects).column("rejected").null_count == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--threshold", "abc"], "invalid float value"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--script", "klingon"], "invalid choice"),
+    (["{IN}"], "required: -o/--output"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--threshold", "1.5"], "threshold"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--workers", "0"], "workers"),
+    (["{IN}", "-o", "{OUT}/out.csv"], "must end in"),
+    (["{IN}", "-o", "{OUT}/missing/out.jsonl"], "does not exist"),
+    (["{IN}/nothing-here", "-o", "{OUT}/out.jsonl"], "no such input"),
+    (["{OUT}/empty", "-o", "{OUT}/out.jsonl"], "no input files"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/missing.toml"], "cannot read config"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/bad.toml"], "not valid TOML"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/unknown.toml"], "unknown config keys"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--rejects", "{OUT}/out.jsonl"], "different files"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/wrong-type.toml"], "timeout_s must be positive"),
+])
+def test_cannot_run_is_one_line_and_exit_status_2(corpus, tmp_path, capsys, args, message):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "bad.toml").write_text("threshold = = 0.5\n")
+    (tmp_path / "unknown.toml").write_text("thresold = 0.5\n")
+    (tmp_path / "wrong-type.toml").write_text('timeout_s = "soon"\n')
+    assert main([a.format(IN=corpus, OUT=tmp_path) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("clean-corpus: error: ") and message in err, err
+    assert not list(tmp_path.glob("out*"))
+
+
+def test_command_line_flags_override_the_config_file(tmp_path):
+    (tmp_path / "c.toml").write_text('script = "zh-hant"\nthreshold = 0.6\ndedup = false\nworkers = 3\n')
+    parser = build_parser()
+    config = load_config(parser.parse_args(["x", "-o", "y.jsonl", "--config", str(tmp_path / "c.toml")]))
+    assert (config.script, config.threshold, config.dedup, config.workers) == ("zh-hant", 0.6, False, 3)
+    config = load_config(parser.parse_args(["x", "-o", "y.jsonl", "--config", str(tmp_path / "c.toml"),
+                                            "--script", "zh-tw", "--threshold", "0.9", "--workers", "1"]))
+    assert (config.script, config.threshold, config.dedup, config.workers) == ("zh-tw", 0.9, False, 1)
+    with pytest.raises(CannotRun):
+        load_config(parser.parse_args(["x", "-o", "y.jsonl", "--threshold", "0"]))
+
+
+def test_ray_engine_without_ray_names_the_extra(corpus, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails, as where the extra is not installed
+    monkeypatch.delitem(sys.modules, "cleaner.engine_ray", raising=False)
+    assert main([str(corpus), "-o", str(tmp_path / "out.jsonl"), "--engine", "ray"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'cleaner[ray]'" in err
+
+
+@pytest.mark.slow
+def test_realworld_warc_and_extraction_run_through_with_broken_files_as_rejects(realworld, tmp_path, run_ok):
+    out, rejects, stats = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl", tmp_path / "stats.json"
+    run_ok(realworld / "warc", realworld / "extraction", "-o", out, "--rejects", rejects, "--stats", stats)
+    numbers = json.loads(stats.read_text())
+    rejected = read_jsonl(rejects)
+    assert numbers["read"] == numbers["written"] + numbers["rejected"] == len(read_jsonl(out)) + len(rejected)
+    assert numbers["written"] > 40
+    by_reason = numbers["rejected_by_reason"]
+    assert by_reason.get(errors.TRUNCATED_FILE, 0) + by_reason.get(errors.UNREADABLE_FILE, 0) >= 2
+    assert any(r["source"].startswith(str(realworld / "warc/resiliparse/clipped.warc.gz@"))
+               and r["rejected"] == errors.TRUNCATED_FILE for r in rejected)
+    assert errors.INTERNAL_ERROR not in by_reason, [r for r in rejected if r["rejected"] == errors.INTERNAL_ERROR]
+
+
+def test_the_command_fails_in_one_line_without_a_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "cleaner.cli", str(tmp_path / "missing"), "-o",
+                           str(tmp_path / "out.jsonl")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr == f"clean-corpus: error: no such input: {tmp_path / 'missing'}\n"
+
+
+def test_output_inside_an_input_folder_is_not_read_back(corpus, tmp_path, run_ok):
+    folder = tmp_path / "in"
+    shutil.copytree(corpus, folder)
+    args = [folder, "-o", folder / "out.jsonl", "--rejects", folder / "rejects.jsonl", "--stats", folder / "stats.json"]
+    run_ok(*args)
+    first = (folder / "out.jsonl").read_bytes(), (folder / "rejects.jsonl").read_bytes()
+    run_ok(*args)
+    assert ((folder / "out.jsonl").read_bytes(), (folder / "rejects.jsonl").read_bytes()) == first
+    assert json.loads((folder / "stats.json").read_text())["read"] == 12
