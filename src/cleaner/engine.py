@@ -46,7 +46,7 @@ from . import errors
 from .config import Config
 from .document import Document
 from .errors import Rejected
-from .limits import LimitsStage, check_size
+from .limits import check_size
 from .minhash import Signatures, find_duplicates, signatures_for
 from .pipeline import Pipeline
 from .readers import iter_file, list_input_files
@@ -166,8 +166,7 @@ _PIPELINES: dict[Config, tuple[Pipeline, Pipeline]] = {}
 def _pipelines(config: Config) -> tuple[Pipeline, Pipeline]:
     """(HTML pipeline, text pipeline) for ``config``, built once per process."""
     if config not in _PIPELINES:
-        _PIPELINES[config] = (Pipeline([LimitsStage(config), *Pipeline.for_html(config).stages]),
-                              Pipeline([LimitsStage(config), *Pipeline.for_text(config).stages]))
+        _PIPELINES[config] = (Pipeline.for_html(config), Pipeline.for_text(config))
     return _PIPELINES[config]
 
 

@@ -577,7 +577,6 @@ def _bad_record(stream: _Stream, record_id: str, where: str, detail: str, counts
     """Skip to the next line that starts a WARC record; the bytes in between become one reject."""
     while not stream.at_end() and not _VERSION_START.match(stream.peek(16)):
         stream.skip_line()
-    counts["warc_malformed"] += 1
     doc = Document(id=record_id, source=where)
     doc.reject(errors.UNREADABLE_FILE, f"malformed WARC record: {detail}")
     return doc

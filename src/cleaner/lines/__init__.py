@@ -8,6 +8,7 @@ removes text or joins lines, so the loop ends; ``MAX_PASSES`` bounds it on hosti
 
 Order matters:
 
+0. control characters and lone surrogates, which are never text;
 1. table markup, so that every later rule sees cells as lines;
 2. pinyin annotations, so that words match the lexicons;
 3. image placeholders, so that a caption repeated around them becomes a repeat;
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from ..document import Document
 from ..stage import Stage
+from .characters import ControlCharacterRule
 from .disclaimer import DisclaimerRule
 from .images import ImagePlaceholderRule
 from .navigation import NavigationRule
@@ -31,7 +33,7 @@ from .spam import SpamRule
 from .table import TableMarkupRule
 
 RULES: tuple[type[LineRule], ...] = (
-    TableMarkupRule, PinyinRule, ImagePlaceholderRule, NavigationRule, RelatedBlockRule,
+    ControlCharacterRule, TableMarkupRule, PinyinRule, ImagePlaceholderRule, NavigationRule, RelatedBlockRule,
     DisclaimerRule, RepeatedLineRule, SpamRule, RejoinRule,
 )
 MAX_PASSES = 8

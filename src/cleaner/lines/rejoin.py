@@ -12,10 +12,10 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-import opencc
 
 from ..config import Config
 from ..document import Document
+from ..script import to_simplified
 from .pinyin import HAN
 from .rule import LineRule
 
@@ -60,7 +60,7 @@ class RejoinRule(LineRule):
     def __init__(self, config: Config) -> None:
         super().__init__(config)
         self.continuation = continuation_pattern()
-        self.to_simplified = opencc.OpenCC("t2s.json")
+        self.to_simplified = to_simplified
 
     def is_unfinished_name_line(self, line: str) -> bool:
         stripped = line.strip()
@@ -69,7 +69,7 @@ class RejoinRule(LineRule):
                 and not any(mark in stripped for mark in _SENTENCE_MARKS))
 
     def continues_sentence(self, line: str) -> bool:
-        start = self.to_simplified.convert(line.lstrip()[:CUE_WINDOW])
+        start = self.to_simplified(line.lstrip()[:CUE_WINDOW])
         return self.continuation.match(start) is not None
 
     def apply(self, lines: list[str], doc: Document) -> list[str]:

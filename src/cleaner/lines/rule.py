@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
-
-import opencc
 
 from ..config import Config
 from ..document import Document
+from ..script import load_converter
 
 _SPACE = re.compile(r"\s+")
 # Bullets, brackets and rules that decorate a line without being its text; trimmed from both ends of a key.
@@ -47,16 +47,16 @@ class LineRule:
 
 
 @lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s.json")
+def _t2s() -> Callable[[str], str]:
+    return load_converter("t2s")
 
 
 def simplified(lines: list[str]) -> list[str]:
     """The lines in Simplified script (one OpenCC call for the whole list; line count is kept)."""
     if not lines:
         return []
-    out = _t2s().convert("\n".join(lines)).split("\n")
-    return out if len(out) == len(lines) else [_t2s().convert(line) for line in lines]
+    out = _t2s()("\n".join(lines)).split("\n")
+    return out if len(out) == len(lines) else [_t2s()(line) for line in lines]
 
 
 def fold(line: str, keep_spaces: bool = False) -> str:

@@ -23,10 +23,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import opencc
 
 from ..config import Config
 from ..document import Document
+from ..script import load_converter
 from .pinyin import HAN
 from .rule import LineRule
 
@@ -133,13 +133,13 @@ def load_lexicon(path: str | None = None) -> Lexicon:
     """Compile the lexicon at ``path`` (default: the one shipped in ``cleaner/data``)."""
     file = Path(path) if path else Path(str(resources.files("cleaner") / "data" / "spam_lexicon.txt"))
     spam, allowed = read_entries(file)
-    to_simplified = opencc.OpenCC("t2s.json")
-    to_traditional = [opencc.OpenCC(f"{c}.json") for c in ("s2t", "s2tw", "s2hk")]
+    to_simplified = load_converter("t2s")
+    to_traditional = [load_converter(c) for c in ("s2t", "s2tw", "s2hk")]
     fold_table: dict[int, int] = dict(_FULLWIDTH_ASCII)
     variants: dict[str, list[str]] = {}
     for entry in spam + allowed:
-        simplified = to_simplified.convert(entry.lower())
-        forms = {entry.lower(), simplified, *(c.convert(simplified) for c in to_traditional)}
+        simplified = to_simplified(entry.lower())
+        forms = {entry.lower(), simplified, *(convert(simplified) for convert in to_traditional)}
         variants[entry] = [simplified, *forms]
         for form in forms:
             if len(form) == len(simplified):
