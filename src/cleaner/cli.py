@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--engine", choices=("local", "ray"), default="local",
                    help="local: worker processes on this machine (default); ray: a Ray cluster")
+    p.add_argument("--ray-address", help="with --engine ray: join this cluster (e.g. ray://head:10001 or auto);"
+                   " without it a local Ray is started for the run")
     p.add_argument("--explain", action="store_const", const=True, help="add what was removed and why")
     p.add_argument("--rejects", help="write every rejected record here (.jsonl or .parquet)")
     p.add_argument("--config", help="cleaner.toml; command-line flags override it")
@@ -131,8 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args)
         check_paths(args)
         runner = _engine(args.engine)
+        if args.ray_address and args.engine != "ray":
+            raise CannotRun("--ray-address is for --engine ray")
+        options = {"ray_address": args.ray_address} if args.engine == "ray" else {}
         stats = runner.run(args.inputs, args.output, config, rejects=args.rejects, stats_path=args.stats,
-                           resume=args.resume, progress=sys.stderr.isatty())
+                           resume=args.resume, progress=sys.stderr.isatty(), **options)
         if args.stats:
             _write_stats(args.stats, stats)
     except (CannotRun, RunError, OSError) as e:  # OSError: a folder became unwritable, the disk filled up
