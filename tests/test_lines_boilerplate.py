@@ -444,3 +444,12 @@ def test_stage_only_removes(lines):
                                          "characters")) for rule, _ in doc.removed)
     if untouched:  # only whole lines went: every output line is an input line
         assert set(doc.text.split("\n")) - {""} <= {line.strip() for line in text.splitlines()}
+
+
+def test_line_keys_survive_the_cache_filling_up_in_the_middle_of_a_call(monkeypatch):
+    from cleaner.lines import rule
+
+    monkeypatch.setattr(rule, "_KEY_CACHE_CHARS", 10)
+    rule.line_keys(["首页"])  # cached
+    keys = rule.line_keys(["首页", "新聞中心", "關於我們"])  # the cache is emptied while this call fills it
+    assert keys == ["首页", "新闻中心", "关于我们"]

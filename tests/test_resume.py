@@ -16,7 +16,7 @@ from cleaner import engine
 from cleaner.cli import main
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.engine import _cut_shards, work_folder
+from cleaner.engine import cut_shards, work_folder
 
 from conftest import SEEDS
 
@@ -173,13 +173,13 @@ def test_a_folder_that_is_not_a_work_folder_is_left_alone(corpus, tmp_path, caps
 def test_shards_cover_the_stream_in_order_within_their_bounds(sizes, shard_docs, shard_bytes):
     config = Config(shard_docs=shard_docs, shard_bytes=shard_bytes)
     docs = [Document(id=str(i), text="字" * n) for i, n in enumerate(sizes)]
-    shards = list(_cut_shards(iter(docs), config))
+    shards = list(cut_shards(iter(docs), config))
     assert [d.id for shard in shards for d in shard] == [d.id for d in docs]
     for shard in shards:
         assert 1 <= len(shard) <= shard_docs
         # only the document that crossed the byte budget may take a shard past it
         assert sum(len(d.text) for d in shard[:-1]) < shard_bytes
-    again = list(_cut_shards(iter(docs), config))
+    again = list(cut_shards(iter(docs), config))
     assert [[d.id for d in s] for s in again] == [[d.id for d in s] for s in shards]
 
 

@@ -97,7 +97,13 @@ def check_paths(args: argparse.Namespace) -> None:
             raise CannotRun(f"no such input: {arg}")
     if not list_input_files(args.inputs):
         raise CannotRun("no input files found in " + " ".join(args.inputs))
-    _check_writable(args.output, "output", OUTPUT_SUFFIXES)
+    if args.engine == "ray" and (os.path.isdir(args.output) or args.output.endswith(os.sep)):
+        folder = Path(args.output)  # Parquet shards and a manifest go there
+        base = folder if folder.is_dir() else folder.parent
+        if not os.access(base, os.W_OK | os.X_OK):
+            raise CannotRun(f"output folder {base} is not writable")
+    else:
+        _check_writable(args.output, "output", OUTPUT_SUFFIXES)
     if args.rejects:
         _check_writable(args.rejects, "rejects file", OUTPUT_SUFFIXES)
     if args.stats:
@@ -128,6 +134,7 @@ def _write_stats(path: str, stats: Stats) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
         config = load_config(args)
@@ -144,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clean-corpus: error: {e}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
-        print("\nclean-corpus: interrupted; run again with --resume to continue", file=sys.stderr)
+        hint = "; run again with --resume to continue" if args is None or args.engine == "local" else ""
+        print(f"\nclean-corpus: interrupted{hint}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as e:  # a bug: still one line, and the finished shards are kept for --resume
         print(f"clean-corpus: internal error: {type(e).__name__}: {e}", file=sys.stderr)

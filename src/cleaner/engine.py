@@ -449,7 +449,7 @@ class _Supervisor:
 # --- the run -------------------------------------------------------------------------------------------
 
 
-def _cut_shards(docs: Iterable[Document], config: Config) -> Iterator[list[Document]]:
+def cut_shards(docs: Iterable[Document], config: Config) -> Iterator[list[Document]]:
     """Consecutive documents, ``shard_docs`` at a time or fewer once they hold ``shard_bytes``. Oversized
     pages are rejected here, so they are never shipped to a worker."""
     shard: list[Document] = []
@@ -614,7 +614,7 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
             yield from iter_file(path, id_base, config, skipped=skipped)
 
     def tasks() -> Iterator[ShardTask]:
-        for index, docs in enumerate(_cut_shards(documents(), config)):
+        for index, docs in enumerate(cut_shards(documents(), config)):
             counts["read"] += len(docs)
             counts["shards"] = index + 1
             if _meta_path(work, index).exists():

@@ -90,6 +90,7 @@ def line_keys(lines: list[str], keep_spaces: bool = False, trim: bool = False) -
         _key_cache_chars += sum(len(line) for line in missing)
         if _key_cache_chars > _KEY_CACHE_CHARS:
             _KEY_CACHE.clear()
+            missing = list(dict.fromkeys(lines))  # the lines found in the cache a moment ago are gone too
             _key_cache_chars = sum(len(line) for line in missing)
         for line, simple in zip(missing, simplified(missing)):
             key = fold(simple, keep_spaces)
