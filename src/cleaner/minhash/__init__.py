@@ -1,3 +1,103 @@
-# PLACEHOLDER, to be replaced by its owner.
-def dedup(docs, threshold=0.8):
-    raise NotImplementedError
+"""Near-duplicate detection: exact hashes first, then MinHash signatures, banded LSH and clusters.
+
+``dedup`` does it all for texts in memory. The CLI engine splits it: :func:`signatures_for` per batch in
+worker processes, :meth:`Signatures.concat`, then :func:`find_duplicates` once; :func:`band_keys` gives
+the LSH buckets to a distributed group-by instead.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from ..config import Config
+from ..document import Document
+from .clusters import DedupResult, assemble, link_pairs, roots
+from .lsh import band_keys, choose_bands, estimate_sd, link_candidates
+from .shingles import Views
+from .signatures import Signatures, signatures_for, signatures_of_views
+
+__all__ = ["DedupResult", "Signatures", "Views", "band_keys", "choose_bands", "dedup", "find_duplicates",
+           "signatures_for", "signatures_of_views"]
+
+# With ``exact_jaccard``, estimates within this many standard deviations of the threshold are checked
+# exactly; beyond it the estimate decides (a 4-sd miss has probability about 3e-5).
+EXACT_CHECK_SD = 4.0
+
+
+def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Config | None = None,
+          exact_jaccard: bool = False) -> DedupResult:
+    """Flag near-duplicates among ``docs`` (see :class:`DedupResult`); each cluster keeps its longest
+    clean text, the earliest among equally long ones.
+
+    ``threshold`` is the Jaccard similarity of shingle sets above which two texts are duplicates; it
+    overrides ``config.threshold``. With ``exact_jaccard`` the pairs whose signature estimate lies near
+    the threshold are decided by their exact Jaccard similarity, which removes nearly all estimate errors
+    for the price of keeping the normalised views in memory and re-shingling those texts.
+    """
+    config = (config or Config()).replace(threshold=threshold)
+    texts = [d.text if isinstance(d, Document) else d for d in docs]
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    if not exact_jaccard:
+        return find_duplicates(signatures_for(texts, config), lengths, config)
+    views = Views.from_texts(texts)  # kept for the exact check: 4 bytes per character of the corpus
+    return find_duplicates(signatures_of_views(views, config), lengths, config,
+                           exact_jaccard=lambda pairs: views.exact_jaccard(pairs, config))
+
+
+def find_duplicates(sigs: Signatures, lengths: np.ndarray, config: Config, *,
+                    exact_jaccard: Callable[[np.ndarray], np.ndarray] | None = None) -> DedupResult:
+    """Clusters of near-duplicates from precomputed signatures.
+
+    1. Texts with the same normalised view (same ``sigs.exact``, not 0) are linked directly.
+    2. One text per distinct view enters the LSH (see :mod:`cleaner.minhash.lsh`), in order of its view
+       hash, so the candidate pairs do not depend on input order. Texts without a signature stay out.
+    3. Candidates whose signature estimate reaches ``config.threshold`` are linked. Given
+       ``exact_jaccard`` (pairs (k, 2) of text indices -> their exact Jaccard), only estimates beyond
+       :data:`EXACT_CHECK_SD` standard deviations above it are taken as they are; those within that
+       distance of the threshold are decided by the exact value.
+    4. Components, representatives and the per-text fields: :func:`cleaner.minhash.clusters.assemble`.
+
+    ``lengths`` (clean text lengths) choose the representative: the longest text, then the earliest.
+
+    Memory beyond the signatures: about 70 bytes a text (union-find parents, the view-hash order and
+    heads, one band's keys and sort order at a time) plus the result. The signatures may be memory-mapped
+    (:meth:`Signatures.concat` with ``path``): they are read a band at a time and per candidate pair.
+    """
+    n = len(sigs)
+    threshold = config.threshold
+    lengths = np.asarray(lengths)
+    if lengths.shape != (n,):
+        raise ValueError(f"lengths has shape {lengths.shape}, expected ({n},)")
+    parent = np.arange(n, dtype=np.int64)
+
+    order = np.argsort(sigs.exact, kind="stable")
+    sorted_exact = sigs.exact[order]
+    starts_view = np.ones(n, dtype=bool)
+    starts_view[1:] = sorted_exact[1:] != sorted_exact[:-1]
+    head = order[starts_view][np.cumsum(starts_view) - 1]
+    matchable = sorted_exact != 0
+    parent[order[matchable]] = head[matchable]
+    copies = matchable & ~starts_view
+    exact_edges = np.stack([head[copies], order[copies]], axis=1)
+
+    universe = order[starts_view & matchable & sigs.has_signature[order]]
+    if exact_jaccard is None:
+        accept = low = threshold
+    else:
+        margin = EXACT_CHECK_SD * estimate_sd(threshold, sigs.num_perm)
+        accept, low = min(threshold + margin, 1.0), threshold - margin
+    lsh_edges, lsh_similarity, border = link_candidates(
+        sigs, universe, parent, threshold, accept, low)
+
+    edges = [exact_edges, lsh_edges]
+    similarity = [np.ones(len(exact_edges)), lsh_similarity]
+    if exact_jaccard is not None and len(border):
+        root = roots(parent)
+        border = border[root[border[:, 0]] != root[border[:, 1]]]
+        border_jaccard = np.asarray(exact_jaccard(border), dtype=np.float64)
+        confirmed = border_jaccard >= threshold
+        joined = link_pairs(parent, border[confirmed, 0], border[confirmed, 1])
+        edges.append(border[confirmed][joined])
+        similarity.append(border_jaccard[confirmed][joined])
+    return assemble(parent, sigs.minhash, sigs.exact, lengths, np.concatenate(edges), np.concatenate(similarity))
