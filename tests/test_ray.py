@@ -102,6 +102,21 @@ def test_planted_near_duplicates_same_as_local(engine_ray, tmp_path):
     assert local.clusters > 1000 and local.duplicates > 2000  # planted copies within the threshold
 
 
+def test_border_pairs_are_decided_by_exact_jaccard_as_locally(engine_ray, tmp_path, monkeypatch):
+    checked = []
+    exact_jaccard_of_orders = engine_ray._exact_jaccard_of_orders
+
+    def counting(records, pairs, config):
+        jaccard = exact_jaccard_of_orders(records, pairs, config)
+        checked.append(int((jaccard >= config.threshold).sum()))
+        return jaccard
+
+    monkeypatch.setattr(engine_ray, "_exact_jaccard_of_orders", counting)
+    paths, local, on_ray = _run_both(engine_ray, [str(_planted_corpus(tmp_path / "corpus", 1000))], tmp_path)
+    _assert_same(paths, local, on_ray)
+    assert len(checked) == 1 and checked[0] > 10  # border pairs came to the driver and some were confirmed
+
+
 def test_drop_duplicates_and_explain_in_parquet(engine_ray, tmp_path):
     corpus = _planted_corpus(tmp_path / "corpus", 600)
     config = CONFIG.replace(drop_duplicates=True, explain=True)
@@ -160,13 +175,14 @@ def test_dedup_fields_match_find_duplicates_with_crowded_buckets(engine_ray):
     sigs, lengths = _signatures_with_a_crowded_bucket(np.random.default_rng(3))
     assert 120 > 2 * WINDOW  # the shared bucket is one the local LSH only sees through its window
     n = len(sigs)
-    expected = find_duplicates(sigs, lengths, CONFIG)
+    config = CONFIG.replace(exact_jaccard=False)  # signatures without texts: the estimate decides
+    expected = find_duplicates(sigs, lengths, config)
     assert max(len(c) for c in expected.clusters) >= 30 and len(expected.clusters) >= 4
     order = (np.arange(n, dtype=np.int64) // 50 << 32) + np.arange(n) % 50  # as if from several files
     table = pa.table({"order": order, "id": [f"d{i}" for i in range(n)], "length": lengths.astype(np.int64),
                       "exact": sigs.exact, "has_signature": sigs.has_signature,
                       "minhash": [row.tobytes() for row in sigs.minhash]})
-    fields, clusters = engine_ray.dedup_fields(ray.data.from_arrow(table).repartition(4), CONFIG, n)
+    fields, clusters = engine_ray.dedup_fields(ray.data.from_arrow(table).repartition(4), config, n)
     got = {row["order"]: row for row in fields.take_all()}
     assert clusters == len(expected.clusters)
     for i in range(n):

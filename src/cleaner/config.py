@@ -39,6 +39,8 @@ class Config:
     min_extracted_chars: int = 10  # fewer non-space characters than this from trafilatura: try its baseline
     # spin detection (cleaner.spin)
     spin_min_forms: int = 3        # distinct spun forms a flagged document has at least (one stray form is not spin)
+    # dedup accuracy
+    exact_jaccard: bool = True     # decide pairs whose signature estimate is near the threshold by their exact Jaccard
 
     def __post_init__(self) -> None:
         if self.script not in SCRIPTS:

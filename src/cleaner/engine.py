@@ -47,7 +47,7 @@ from .config import Config
 from .document import Document
 from .errors import Rejected
 from .limits import check_size
-from .minhash import Signatures, find_duplicates, signatures_for
+from .minhash import Signatures, exact_jaccard_of_texts, find_duplicates, signatures_for
 from .pipeline import Pipeline
 from .readers import iter_file, list_input_files
 from .record import to_record
@@ -573,6 +573,27 @@ def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Pa
                     stats.written += 1
 
 
+def _exact_jaccard_from_shards(work: Path, shard_sizes: list[int],
+                               config: Config) -> Callable[[np.ndarray], np.ndarray]:
+    """``find_duplicates``'s exact check over record positions: one pass over the shard record files, in
+    order, keeping the texts of just the records in the pairs (shards without one are not opened)."""
+    def exact_jaccard(pairs: np.ndarray) -> np.ndarray:
+        needed = np.unique(pairs)
+        texts: list[str] = []
+        start = 0
+        for index, size in enumerate(shard_sizes):
+            end = start + size
+            if len(texts) < needed.size and needed[len(texts)] < end:
+                with open(_records_path(work, index), "rb") as f:
+                    for position, line in enumerate(f, start):
+                        if len(texts) < needed.size and needed[len(texts)] == position:
+                            texts.append(json.loads(line)["text"])
+            start = end
+        return exact_jaccard_of_texts(texts, np.searchsorted(needed, pairs), config)
+
+    return exact_jaccard
+
+
 def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], config: Config, stats: Stats, work: Path):
     """(duplicate_of, similarity, cluster representative) per record position; Nones without dedup.
     The signatures of the whole corpus are memory-mapped from the work folder, not held twice."""
@@ -580,7 +601,10 @@ def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], config: Conf
         return None, None, None
     everything = Signatures.concat(signatures, path=work / "signatures")
     signatures.clear()
-    result = find_duplicates(everything, np.concatenate(lengths), config)
+    exact_jaccard = None
+    if config.exact_jaccard:
+        exact_jaccard = _exact_jaccard_from_shards(work, [len(x) for x in lengths], config)
+    result = find_duplicates(everything, np.concatenate(lengths), config, exact_jaccard=exact_jaccard)
     representative: list[int | None] = [None] * len(result.duplicate_of)
     for members in result.clusters:
         kept = [m for m in members if result.duplicate_of[m] is None]

@@ -13,7 +13,9 @@ its place in the local engine's input order. The run:
    ``map_batches``, group by (band, key) and confirm each text against at most
    :data:`cleaner.minhash.lsh.WINDOW` texts before it in the bucket (ordered by view hash, as locally)
    with the signature estimate. Only the confirmed edges, thinned to a spanning forest per partition,
-   come to the driver for union-find. The components go back into Ray, are joined with the
+   come to the driver for union-find, with the border pairs (estimate near the threshold) under
+   ``Config.exact_jaccard``: those still in two components are decided by exact Jaccard on the driver,
+   from the texts of just their records. The components go back into Ray, are joined with the
    signatures, grouped by component to pick the representative (longest text, then earliest) and the
    member's similarity to it, and those fields are joined back onto the records.
 4. **Write**: sorted by ``order``; one file streamed through :func:`cleaner.writers.open_writer` on the
@@ -55,7 +57,7 @@ import pyarrow.compute as pc
 from .config import Config
 from .document import Document
 from .engine import RunError, ShardFunction, Stats, cut_shards, input_files, process_shard
-from .minhash import Signatures, band_keys
+from .minhash import Signatures, band_keys, confirmation_bounds, exact_jaccard_of_texts
 from .minhash.clusters import link_pairs, roots
 from .minhash.lsh import WINDOW, choose_bands
 from .readers import iter_file
@@ -80,7 +82,8 @@ _SIGNATURE_FIELDS = [pa.field("order", pa.int64()), pa.field("length", pa.int64(
 # One row per input document: the output record (or a reject) and its signature; plus one row per shard
 # (``order`` STATS_ORDER) holding the shard's pickled Stats.
 CLEAN_SCHEMA = pa.schema(list(PARQUET_SCHEMA) + _SIGNATURE_FIELDS + [pa.field("shard_stats", pa.binary())])
-_EDGE_SCHEMA = pa.schema([pa.field("a", pa.int64()), pa.field("b", pa.int64())])
+# ``border``: a pair whose estimate is near the threshold, for the driver to decide by exact Jaccard
+_EDGE_SCHEMA = pa.schema([pa.field("a", pa.int64()), pa.field("b", pa.int64()), pa.field("border", pa.bool_())])
 _NOT_IN_OUTPUT = ("length", "exact", "has_signature", "minhash", "shard_stats")
 _FIELDS_SCHEMA = pa.schema([pa.field("order", pa.int64()), pa.field("cluster", pa.string()),
                             pa.field("duplicate_of", pa.string()), pa.field("similarity", pa.float64())])
@@ -229,7 +232,8 @@ def _spanning_edges(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def _bucket_edges(group: pa.Table, config: Config) -> pa.Table:
     """Confirmed pairs of the (band, key) buckets in one partition, as :func:`cleaner.minhash.lsh._link_band`
     finds them: texts ordered by view hash within a bucket, each compared with the :data:`WINDOW` before it,
-    linked when the signature estimate reaches the threshold."""
+    linked when the signature estimate reaches ``accept`` (:func:`cleaner.minhash.confirmation_bounds`);
+    pairs in ``[low, accept)`` come as border pairs."""
     numba.set_num_threads(1)
     band, key = group.column("band").to_numpy(), group.column("key").to_numpy()
     exact = group.column("exact").to_numpy()
@@ -246,18 +250,23 @@ def _bucket_edges(group: pa.Table, config: Config) -> pa.Table:
     order = group.column("order").to_numpy()[rows]
     minhash = _minhash_matrix(group.column("minhash").take(pa.array(rows)), config.num_perm)
     position = np.arange(rows.size)
-    a_parts, b_parts = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    accept, low = confirmation_bounds(config)
+    a_parts, b_parts, border_parts = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty((0, 2), np.int64)]
     for distance in range(1, WINDOW + 1):
         later = np.flatnonzero(position - distance >= bucket_start)
         if not later.size:
             break
         earlier = later - distance
-        same = np.count_nonzero(minhash[later] == minhash[earlier], axis=1)
-        confirmed = same / config.num_perm >= config.threshold
+        estimate = np.count_nonzero(minhash[later] == minhash[earlier], axis=1) / config.num_perm
+        confirmed = estimate >= accept
         a_parts.append(order[earlier[confirmed]])
         b_parts.append(order[later[confirmed]])
+        near = (estimate >= low) & ~confirmed
+        border_parts.append(np.stack([order[earlier[near]], order[later[near]]], axis=1))
     a, b = _spanning_edges(np.concatenate(a_parts), np.concatenate(b_parts))
-    return pa.table({"a": a, "b": b}, schema=_EDGE_SCHEMA)
+    border = np.unique(np.sort(np.concatenate(border_parts), axis=1), axis=0)
+    return pa.table({"a": np.concatenate([a, border[:, 0]]), "b": np.concatenate([b, border[:, 1]]),
+                     "border": np.repeat([False, True], [a.size, len(border)])}, schema=_EDGE_SCHEMA)
 
 
 def _representatives(group: pa.Table, config: Config) -> pa.Table:
@@ -322,21 +331,46 @@ def _join_on_order(left: ray.data.Dataset, left_schema: pa.Schema, right: ray.da
                                right_columns=right_columns, keep_unmatched=keep_unmatched)
 
 
-def _collect_edges(ds: ray.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
-    a_parts, b_parts = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+def _collect_edges(ds: ray.data.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a, b, border) of the pairs in ``ds``; ``border`` is all False where ``ds`` has no such column."""
+    a_parts, b_parts, border_parts = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0, bool)]
     for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
         a_parts.append(batch["a"])
         b_parts.append(batch["b"])
-    return np.concatenate(a_parts), np.concatenate(b_parts)
+        border_parts.append(batch["border"] if "border" in batch else np.zeros(len(batch["a"]), dtype=bool))
+    return np.concatenate(a_parts), np.concatenate(b_parts), np.concatenate(border_parts)
 
 
-def _components(a: np.ndarray, b: np.ndarray) -> pa.Table:
+def _exact_jaccard_of_orders(records: ray.data.Dataset, pairs: np.ndarray, config: Config) -> np.ndarray:
+    """Exact Jaccard of pairs (k, 2) of ``order`` keys, from the texts of just those records (filtered in
+    Ray, collected to the driver), as :func:`cleaner.dedup` computes it."""
+    needed = np.unique(pairs)
+    found = records.select_columns(["order", "text"]).filter(expr=col("order").is_in(needed.tolist()))
+    rows = sorted(found.take_all(), key=lambda row: row["order"])
+    if [row["order"] for row in rows] != needed.tolist():
+        raise RunError("the texts of some near-duplicate candidates went missing")
+    return exact_jaccard_of_texts([row["text"] for row in rows], np.searchsorted(needed, pairs), config)
+
+
+def _components(a: np.ndarray, b: np.ndarray, border: np.ndarray, records: ray.data.Dataset,
+                config: Config) -> pa.Table:
     """Union-find over the edges (on the driver: only linked texts appear); each node's component is
-    the smallest ``order`` in it."""
+    the smallest ``order`` in it. Border pairs not in one component after the other edges are linked
+    when their exact Jaccard reaches the threshold, as :func:`cleaner.minhash.find_duplicates` does."""
     nodes, index = np.unique(np.concatenate([a, b]), return_inverse=True)
+    left, right = index[:a.size], index[a.size:]
     parent = np.arange(nodes.size, dtype=np.int64)
-    link_pairs(parent, index[:a.size], index[a.size:])
-    return pa.table({"order": nodes, "component": nodes[roots(parent)]})
+    link_pairs(parent, left[~border], right[~border])
+    root = roots(parent)
+    undecided = border & (root[left] != root[right])
+    if undecided.any():
+        pairs = np.unique(np.stack([left[undecided], right[undecided]], axis=1), axis=0)
+        jaccard = _exact_jaccard_of_orders(records, nodes[pairs], config)
+        confirmed = pairs[jaccard >= config.threshold]
+        link_pairs(parent, confirmed[:, 0], confirmed[:, 1])
+        root = roots(parent)
+    linked = np.bincount(root, minlength=nodes.size)[root] >= 2  # a border pair left unconfirmed links nothing
+    return pa.table({"order": nodes[linked], "component": nodes[root[linked]]})
 
 
 def _partitions(rows: int, per_partition: int) -> int:
@@ -353,8 +387,9 @@ def dedup_fields(records: ray.data.Dataset, config: Config, rows: int) -> tuple[
     """(``order, cluster, duplicate_of, similarity`` for every clustered record, materialised; number of
     clusters).
 
-    ``records`` has the columns ``order, id, length, exact, has_signature, minhash`` for kept documents;
-    ``rows`` (their number) sets how many partitions the groupings use."""
+    ``records`` has the columns ``order, id, length, exact, has_signature, minhash`` for kept documents,
+    and ``text`` with ``config.exact_jaccard``; ``rows`` (their number) sets how many partitions the
+    groupings use."""
     with _data_context():
         return _dedup_fields(records, config, rows)
 
@@ -375,9 +410,10 @@ def _dedup_fields(records: ray.data.Dataset, config: Config, rows: int) -> tuple
                                  fn_kwargs={"config": config, "parts": band_parts})
     lsh_edges = bands.groupby("part", num_partitions=band_parts).map_groups(
         _bucket_edges, batch_format="pyarrow", fn_kwargs={"config": config})
-    a_exact, b_exact = _collect_edges(exact_edges)
-    a_lsh, b_lsh = _collect_edges(lsh_edges)
-    components = _components(np.concatenate([a_exact, a_lsh]), np.concatenate([b_exact, b_lsh]))
+    a_exact, b_exact, border_exact = _collect_edges(exact_edges)
+    a_lsh, b_lsh, border_lsh = _collect_edges(lsh_edges)
+    components = _components(np.concatenate([a_exact, a_lsh]), np.concatenate([b_exact, b_lsh]),
+                             np.concatenate([border_exact, border_lsh]), records, config)
     clusters = int(np.unique(components.column("component").to_numpy()).size)
     if not components.num_rows:
         return ray.data.from_arrow(_FIELDS_SCHEMA.empty_table()), 0

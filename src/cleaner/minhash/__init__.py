@@ -6,7 +6,7 @@ the LSH buckets to a distributed group-by instead.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -17,28 +17,44 @@ from .lsh import band_keys, choose_bands, estimate_sd, link_candidates
 from .shingles import Views
 from .signatures import Signatures, signatures_for, signatures_of_views
 
-__all__ = ["DedupResult", "Signatures", "Views", "band_keys", "choose_bands", "dedup", "find_duplicates",
-           "signatures_for", "signatures_of_views"]
+__all__ = ["DedupResult", "Signatures", "Views", "band_keys", "choose_bands", "confirmation_bounds", "dedup",
+           "exact_jaccard_of_texts", "find_duplicates", "signatures_for", "signatures_of_views"]
 
 # With ``exact_jaccard``, estimates within this many standard deviations of the threshold are checked
 # exactly; beyond it the estimate decides (a 4-sd miss has probability about 3e-5).
 EXACT_CHECK_SD = 4.0
 
 
+def confirmation_bounds(config: Config) -> tuple[float, float]:
+    """(accept, low): candidates whose estimate reaches ``accept`` are linked, those in ``[low, accept)``
+    are border pairs left to the exact check; both are the threshold without ``config.exact_jaccard``."""
+    if not config.exact_jaccard:
+        return config.threshold, config.threshold
+    margin = EXACT_CHECK_SD * estimate_sd(config.threshold, config.num_perm)
+    return min(config.threshold + margin, 1.0), config.threshold - margin
+
+
+def exact_jaccard_of_texts(texts: Sequence[str], pairs: np.ndarray, config: Config) -> np.ndarray:
+    """Exact Jaccard of the pairs (k, 2) of indices into ``texts``, as :func:`dedup` computes it. A text's
+    view and shingling do not depend on the other texts, so any subset holding the pairs' texts will do."""
+    return Views.from_texts(texts).exact_jaccard(pairs, config)
+
+
 def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Config | None = None,
-          exact_jaccard: bool = False) -> DedupResult:
+          exact_jaccard: bool | None = None) -> DedupResult:
     """Flag near-duplicates among ``docs`` (see :class:`DedupResult`); each cluster keeps its longest
     clean text, the earliest among equally long ones.
 
     ``threshold`` is the Jaccard similarity of shingle sets above which two texts are duplicates; it
     overrides ``config.threshold``. With ``exact_jaccard`` the pairs whose signature estimate lies near
     the threshold are decided by their exact Jaccard similarity, which removes nearly all estimate errors
-    for the price of keeping the normalised views in memory and re-shingling those texts.
+    for the price of keeping the normalised views in memory and re-shingling those texts. None means
+    ``config.exact_jaccard`` (on by default).
     """
-    config = (config or Config()).replace(threshold=threshold)
+    config = (config or Config()).replace(threshold=threshold, exact_jaccard=exact_jaccard)
     texts = [d.text if isinstance(d, Document) else d for d in docs]
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    if not exact_jaccard:
+    if not config.exact_jaccard:
         return find_duplicates(signatures_for(texts, config), lengths, config)
     views = Views.from_texts(texts)  # kept for the exact check: 4 bytes per character of the corpus
     return find_duplicates(signatures_of_views(views, config), lengths, config,
@@ -82,11 +98,8 @@ def find_duplicates(sigs: Signatures, lengths: np.ndarray, config: Config, *,
     exact_edges = np.stack([head[copies], order[copies]], axis=1)
 
     universe = order[starts_view & matchable & sigs.has_signature[order]]
-    if exact_jaccard is None:
-        accept = low = threshold
-    else:
-        margin = EXACT_CHECK_SD * estimate_sd(threshold, sigs.num_perm)
-        accept, low = min(threshold + margin, 1.0), threshold - margin
+    accept, low = confirmation_bounds(config.replace(num_perm=sigs.num_perm,
+                                                     exact_jaccard=exact_jaccard is not None))
     lsh_edges, lsh_similarity, border = link_candidates(
         sigs, universe, parent, threshold, accept, low)
 
