@@ -227,8 +227,50 @@ def test_representative_is_the_longest_then_the_earliest():
     full = "".join(base)
     result = dedup([short, full, full, short])
     assert result.clusters == [[0, 1, 2, 3]]
-    assert result.duplicate_of == [1, None, 1, 1]
-    assert result.similarity[2] == 1.0 and 0.8 <= result.similarity[0] < 1.0
+    assert result.representative == [1, 1, 1, 1]
+    assert result.duplicate_of == [1, None, 1, 0]  # 3 is confirmed against its exact copy, 0
+    assert result.similarity[2] == result.similarity[3] == 1.0 and 0.8 <= result.similarity[0] < 1.0
+
+
+def chain(rng: random.Random, words: int = 400, step: int = 40) -> list[str]:
+    """A, B, C: each drops ``step`` words from the front of the one before and adds ``step`` new ones at
+    the end, so A~B and B~C share most shingles but A and C fewer."""
+    vocabulary = [f"w{k}" for k in range(20000)]
+    body = rng.sample(vocabulary, words + 2 * step)
+    return [" ".join(body[k * step:k * step + words]) + "." for k in range(3)]
+
+
+def test_a_member_reached_through_a_chain_points_at_its_neighbour():
+    a, b, c = chain(random.Random(11))
+    a = a + " " + " ".join(f"x{k}" for k in range(3))  # the longest, so A represents the chain
+    config = Config(threshold=0.7)
+    views = Views.from_texts([a, b, c])
+    jaccard = views.exact_jaccard(np.array([[0, 1], [1, 2], [0, 2]]), config)
+    assert jaccard[0] >= 0.7 and jaccard[1] >= 0.7 and jaccard[2] < 0.7, jaccard
+    result = dedup([a, b, c], threshold=0.7, exact_jaccard=True)
+    assert result.clusters == [[0, 1, 2]] and result.representative == [0, 0, 0]
+    assert result.duplicate_of == [None, 0, 1]  # C was never confirmed against A
+    edge = {tuple(e): s for e, s in zip(result.edges.tolist(), result.edge_similarity.tolist())}
+    assert result.similarity[2] == edge[(1, 2)] and result.similarity[1] == edge[(0, 1)]
+
+
+def test_every_reported_pair_is_confirmed_with_the_exact_check():
+    rng = random.Random(12)
+    texts = []
+    for _ in range(60):
+        texts.extend(chain(rng, words=300, step=rng.choice([20, 35, 50])))
+    texts.extend("\n".join(article(rng)) for _ in range(40))
+    rng.shuffle(texts)
+    config = Config(threshold=0.7)
+    result = dedup(texts, threshold=0.7, exact_jaccard=True)
+    pairs = np.array([(i, d) for i, d in enumerate(result.duplicate_of) if d is not None])
+    assert len(pairs) > 60
+    jaccard = Views.from_texts(texts).exact_jaccard(pairs, config)
+    assert (jaccard >= 0.7).all()
+    edges = {tuple(e) for e in result.edges.tolist()}
+    assert all((min(i, d), max(i, d)) in edges for i, d in pairs.tolist())
+    for i, d in pairs.tolist():
+        assert result.representative[i] == result.representative[d] != i
 
 
 def test_short_texts_match_exactly_and_never_all_collide():
@@ -316,7 +358,8 @@ def test_identical_texts_always_cluster_and_nothing_is_its_own_duplicate(texts, 
         assert d != i
         assert (d is None) == (result.similarity[i] is None)
         if d is not None:
-            assert result.duplicate_of[d] is None and root[i] == root[d]
+            assert root[i] == root[d] and result.duplicate_of[result.representative[i]] is None
+            assert (min(i, d), max(i, d)) in {tuple(e) for e in result.edges.tolist()}
 
 
 # --- real near-duplicate groups -------------------------------------------------------------------------

@@ -187,14 +187,13 @@ def test_dedup_fields_match_find_duplicates_with_crowded_buckets(engine_ray):
     assert clusters == len(expected.clusters)
     for i in range(n):
         row = got.get(int(order[i]))
-        representative = expected.duplicate_of[i]
+        duplicate_of = expected.duplicate_of[i]
         in_cluster = any(i in c for c in expected.clusters)
         assert (row is not None) == in_cluster, i
         if row is None:
             continue
-        head = i if representative is None else representative
-        assert row["cluster"] == f"d{head}"
-        assert row["duplicate_of"] == (None if representative is None else f"d{representative}")
+        assert row["cluster"] == f"d{expected.representative[i]}"
+        assert row["duplicate_of"] == (None if duplicate_of is None else f"d{duplicate_of}")
         assert row["similarity"] == expected.similarity[i]
 
 

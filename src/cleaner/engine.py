@@ -595,7 +595,8 @@ def _exact_jaccard_from_shards(work: Path, shard_sizes: list[int],
 
 
 def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], config: Config, stats: Stats, work: Path):
-    """(duplicate_of, similarity, cluster representative) per record position; Nones without dedup.
+    """(duplicate_of: the confirmed neighbour towards the representative, similarity of that pair, cluster
+    representative) per record position; Nones without dedup.
     The signatures of the whole corpus are memory-mapped from the work folder, not held twice."""
     if not config.dedup or not signatures:
         return None, None, None
@@ -605,15 +606,9 @@ def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], config: Conf
     if config.exact_jaccard:
         exact_jaccard = _exact_jaccard_from_shards(work, [len(x) for x in lengths], config)
     result = find_duplicates(everything, np.concatenate(lengths), config, exact_jaccard=exact_jaccard)
-    representative: list[int | None] = [None] * len(result.duplicate_of)
-    for members in result.clusters:
-        kept = [m for m in members if result.duplicate_of[m] is None]
-        head = min(kept) if kept else min(members)
-        for m in members:
-            representative[m] = head
     stats.clusters = len(result.clusters)
     stats.duplicates = sum(d is not None for d in result.duplicate_of)
-    return result.duplicate_of, result.similarity, representative
+    return result.duplicate_of, result.similarity, result.representative
 
 
 def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str | Path | None = None,

@@ -15,9 +15,13 @@ its place in the local engine's input order. The run:
    with the signature estimate. Only the confirmed edges, thinned to a spanning forest per partition,
    come to the driver for union-find, with the border pairs (estimate near the threshold) under
    ``Config.exact_jaccard``: those still in two components are decided by exact Jaccard on the driver,
-   from the texts of just their records. The components go back into Ray, are joined with the
-   signatures, grouped by component to pick the representative (longest text, then earliest) and the
-   member's similarity to it, and those fields are joined back onto the records.
+   from the texts of just their records. The driver keeps the maximum spanning forest of the confirmed
+   pairs (:func:`cleaner.minhash.lsh.spanning_forest`, the local engine's forest: each partition sends
+   only its own forest, and the forest of their union is the same) and gives each text its parent in
+   it, rooted at the component's first text. The components go back into Ray, are joined with ids and
+   lengths, grouped by component to pick the representative (longest text, then earliest) and to turn
+   the forest round to it: each member's ``duplicate_of`` is its confirmed neighbour towards the
+   representative. Those fields are joined back onto the records.
 4. **Write**: sorted by ``order``; one file streamed through :func:`cleaner.writers.open_writer` on the
    driver when ``output`` names a file, or Parquet shards written by Ray plus ``manifest.json`` when it
    names a folder.
@@ -58,7 +62,7 @@ from .config import Config
 from .document import Document
 from .engine import RunError, ShardFunction, Stats, cut_shards, input_files, process_shard
 from .minhash import Signatures, band_keys, confirmation_bounds, exact_jaccard_of_texts
-from .minhash.clusters import link_pairs, roots
+from .minhash.clusters import link_pairs, roots, spanning_forest, tree_parents
 from .minhash.lsh import WINDOW, choose_bands
 from .readers import iter_file
 from .record import FIELDS
@@ -83,7 +87,9 @@ _SIGNATURE_FIELDS = [pa.field("order", pa.int64()), pa.field("length", pa.int64(
 # (``order`` STATS_ORDER) holding the shard's pickled Stats.
 CLEAN_SCHEMA = pa.schema(list(PARQUET_SCHEMA) + _SIGNATURE_FIELDS + [pa.field("shard_stats", pa.binary())])
 # ``border``: a pair whose estimate is near the threshold, for the driver to decide by exact Jaccard
-_EDGE_SCHEMA = pa.schema([pa.field("a", pa.int64()), pa.field("b", pa.int64()), pa.field("border", pa.bool_())])
+# (its ``similarity`` is null); other pairs are confirmed, with their signature estimate
+_EDGE_SCHEMA = pa.schema([pa.field("a", pa.int64()), pa.field("b", pa.int64()), pa.field("border", pa.bool_()),
+                          pa.field("similarity", pa.float64())])
 _NOT_IN_OUTPUT = ("length", "exact", "has_signature", "minhash", "shard_stats")
 _FIELDS_SCHEMA = pa.schema([pa.field("order", pa.int64()), pa.field("cluster", pa.string()),
                             pa.field("duplicate_of", pa.string()), pa.field("similarity", pa.float64())])
@@ -221,19 +227,13 @@ def _band_rows(batch: pa.Table, config: Config, parts: int) -> pa.Table:
                      "minhash": batch.column("minhash").take(take)})
 
 
-def _spanning_edges(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs among (a[k], b[k]) that join two components, in order: same components, fewer edges."""
-    nodes, index = np.unique(np.concatenate([a, b]), return_inverse=True)
-    parent = np.arange(nodes.size, dtype=np.int64)
-    joined = link_pairs(parent, index[:a.size], index[a.size:])
-    return a[joined], b[joined]
-
-
 def _bucket_edges(group: pa.Table, config: Config) -> pa.Table:
     """Confirmed pairs of the (band, key) buckets in one partition, as :func:`cleaner.minhash.lsh._link_band`
     finds them: texts ordered by view hash within a bucket, each compared with the :data:`WINDOW` before it,
     linked when the signature estimate reaches ``accept`` (:func:`cleaner.minhash.confirmation_bounds`);
-    pairs in ``[low, accept)`` come as border pairs."""
+    pairs in ``[low, accept)`` come as border pairs. Of the confirmed pairs only their
+    :func:`cleaner.minhash.lsh.spanning_forest` goes on: the forest of the union of these forests is the
+    forest of all confirmed pairs, as the local engine keeps it."""
     numba.set_num_threads(1)
     band, key = group.column("band").to_numpy(), group.column("key").to_numpy()
     exact = group.column("exact").to_numpy()
@@ -252,6 +252,7 @@ def _bucket_edges(group: pa.Table, config: Config) -> pa.Table:
     position = np.arange(rows.size)
     accept, low = confirmation_bounds(config)
     a_parts, b_parts, border_parts = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty((0, 2), np.int64)]
+    similarity_parts = [np.empty(0, np.float64)]
     for distance in range(1, WINDOW + 1):
         later = np.flatnonzero(position - distance >= bucket_start)
         if not later.size:
@@ -261,31 +262,49 @@ def _bucket_edges(group: pa.Table, config: Config) -> pa.Table:
         confirmed = estimate >= accept
         a_parts.append(order[earlier[confirmed]])
         b_parts.append(order[later[confirmed]])
+        similarity_parts.append(estimate[confirmed])
         near = (estimate >= low) & ~confirmed
         border_parts.append(np.stack([order[earlier[near]], order[later[near]]], axis=1))
-    a, b = _spanning_edges(np.concatenate(a_parts), np.concatenate(b_parts))
+    forest, similarity = spanning_forest(np.concatenate(a_parts), np.concatenate(b_parts),
+                                         np.concatenate(similarity_parts))
     border = np.unique(np.sort(np.concatenate(border_parts), axis=1), axis=0)
-    return pa.table({"a": np.concatenate([a, border[:, 0]]), "b": np.concatenate([b, border[:, 1]]),
-                     "border": np.repeat([False, True], [a.size, len(border)])}, schema=_EDGE_SCHEMA)
+    return pa.table({"a": np.concatenate([forest[:, 0], border[:, 0]]),
+                     "b": np.concatenate([forest[:, 1], border[:, 1]]),
+                     "border": np.repeat([False, True], [len(forest), len(border)]),
+                     "similarity": pa.array(np.concatenate([similarity, np.zeros(len(border))]),
+                                            mask=np.repeat([False, True], [len(forest), len(border)]))},
+                    schema=_EDGE_SCHEMA)
 
 
-def _representatives(group: pa.Table, config: Config) -> pa.Table:
-    """Per component: the longest text (then the earliest) represents it; the others get its id and
-    their similarity to it (1.0 for the same view, else the signature estimate)."""
+def _representatives(group: pa.Table) -> pa.Table:
+    """Per component: the longest text (then the earliest) represents it. The driver gave every member
+    its parent in the spanning forest rooted at the component's first text (``parent``, the root its
+    own) and that edge's ``similarity``; rooted at the representative instead, the parents change only
+    on the path between the two, which turns round. Each member gets the id of its parent there
+    (``duplicate_of``) and that edge's similarity, as :func:`cleaner.minhash.clusters.assemble`."""
     group = group.sort_by([("component", "ascending"), ("length", "descending"), ("order", "ascending")])
     component = group.column("component").to_numpy()
     starts = np.ones(len(component), dtype=bool)
     starts[1:] = component[1:] != component[:-1]
     rep = np.flatnonzero(starts)[np.cumsum(starts) - 1]
+    order = group.column("order").to_numpy()
+    by_order = np.argsort(order)
+    first_parent = by_order[np.searchsorted(order, group.column("parent").to_numpy(), sorter=by_order)]
+    first_similarity = group.column("similarity").to_numpy(zero_copy_only=False)
+    parent, similarity = first_parent.copy(), first_similarity.copy()
+    for head in np.flatnonzero(starts).tolist():
+        previous, x = -1, head
+        while True:
+            parent[x] = previous
+            similarity[x] = first_similarity[previous] if previous >= 0 else np.nan
+            if first_parent[x] == x:
+                break
+            previous, x = x, int(first_parent[x])
     ids = group.column("id")
-    exact = group.column("exact").to_numpy()
-    minhash = _minhash_matrix(group.column("minhash"), config.num_perm)
-    same = np.count_nonzero(minhash == minhash[rep], axis=1) / config.num_perm
-    similarity = np.where(exact == exact[rep], 1.0, same)
-    cluster = ids.take(pa.array(rep))
-    return pa.table({"order": group.column("order"), "cluster": cluster,
-                     "duplicate_of": pc.if_else(pa.array(~starts), cluster, pa.nulls(len(rep), pa.string())),
-                     "similarity": pa.array(similarity, mask=starts)}, schema=_FIELDS_SCHEMA)
+    is_head = parent < 0
+    return pa.table({"order": group.column("order"), "cluster": ids.take(pa.array(rep)),
+                     "duplicate_of": ids.take(pa.array(np.maximum(parent, 0), mask=is_head)),
+                     "similarity": pa.array(similarity, mask=is_head)}, schema=_FIELDS_SCHEMA)
 
 
 def _schema_of(columns: list[str]) -> pa.Schema:
@@ -331,14 +350,22 @@ def _join_on_order(left: ray.data.Dataset, left_schema: pa.Schema, right: ray.da
                                right_columns=right_columns, keep_unmatched=keep_unmatched)
 
 
-def _collect_edges(ds: ray.data.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(a, b, border) of the pairs in ``ds``; ``border`` is all False where ``ds`` has no such column."""
+def _collect_edges(ds: ray.data.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(a, b, border, similarity) of the pairs in ``ds``; where ``ds`` has no such columns ``border`` is
+    all False and ``similarity`` all 1.0 (copies of one view); a border pair's similarity is NaN."""
     a_parts, b_parts, border_parts = [np.empty(0, np.int64)], [np.empty(0, np.int64)], [np.empty(0, bool)]
-    for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
-        a_parts.append(batch["a"])
-        b_parts.append(batch["b"])
-        border_parts.append(batch["border"] if "border" in batch else np.zeros(len(batch["a"]), dtype=bool))
-    return np.concatenate(a_parts), np.concatenate(b_parts), np.concatenate(border_parts)
+    similarity_parts = [np.empty(0, np.float64)]
+    for batch in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+        a_parts.append(batch.column("a").to_numpy())
+        b_parts.append(batch.column("b").to_numpy())
+        if "border" in batch.column_names:
+            border_parts.append(batch.column("border").to_numpy(zero_copy_only=False))
+            similarity_parts.append(batch.column("similarity").to_numpy(zero_copy_only=False))
+        else:
+            border_parts.append(np.zeros(batch.num_rows, dtype=bool))
+            similarity_parts.append(np.ones(batch.num_rows))
+    return (np.concatenate(a_parts), np.concatenate(b_parts), np.concatenate(border_parts),
+            np.concatenate(similarity_parts).astype(np.float64))
 
 
 def _exact_jaccard_of_orders(records: ray.data.Dataset, pairs: np.ndarray, config: Config) -> np.ndarray:
@@ -352,25 +379,36 @@ def _exact_jaccard_of_orders(records: ray.data.Dataset, pairs: np.ndarray, confi
     return exact_jaccard_of_texts([row["text"] for row in rows], np.searchsorted(needed, pairs), config)
 
 
-def _components(a: np.ndarray, b: np.ndarray, border: np.ndarray, records: ray.data.Dataset,
-                config: Config) -> pa.Table:
+def _components(a: np.ndarray, b: np.ndarray, border: np.ndarray, similarity: np.ndarray,
+                records: ray.data.Dataset, config: Config) -> pa.Table:
     """Union-find over the edges (on the driver: only linked texts appear); each node's component is
     the smallest ``order`` in it. Border pairs not in one component after the other edges are linked
-    when their exact Jaccard reaches the threshold, as :func:`cleaner.minhash.find_duplicates` does."""
+    when their exact Jaccard reaches the threshold, as :func:`cleaner.minhash.find_duplicates` does.
+    The spanning forest of the confirmed pairs, that of the local engine, is rooted at each component's
+    first text: every node gets its ``parent`` there (the root itself) and that edge's ``similarity``."""
     nodes, index = np.unique(np.concatenate([a, b]), return_inverse=True)
     left, right = index[:a.size], index[a.size:]
     parent = np.arange(nodes.size, dtype=np.int64)
     link_pairs(parent, left[~border], right[~border])
     root = roots(parent)
     undecided = border & (root[left] != root[right])
+    edges = [np.stack([left[~border], right[~border]], axis=1)]
+    edge_similarity = [similarity[~border]]
     if undecided.any():
         pairs = np.unique(np.stack([left[undecided], right[undecided]], axis=1), axis=0)
         jaccard = _exact_jaccard_of_orders(records, nodes[pairs], config)
-        confirmed = pairs[jaccard >= config.threshold]
-        link_pairs(parent, confirmed[:, 0], confirmed[:, 1])
+        confirmed = jaccard >= config.threshold
+        link_pairs(parent, pairs[confirmed, 0], pairs[confirmed, 1])
         root = roots(parent)
+        edges.append(pairs[confirmed])
+        edge_similarity.append(jaccard[confirmed])
+    pairs = np.concatenate(edges)
+    forest, forest_similarity = spanning_forest(pairs[:, 0], pairs[:, 1], np.concatenate(edge_similarity))
     linked = np.bincount(root, minlength=nodes.size)[root] >= 2  # a border pair left unconfirmed links nothing
-    return pa.table({"order": nodes[linked], "component": nodes[root[linked]]})
+    tree_parent, tree_similarity = tree_parents(nodes.size, forest, forest_similarity, np.unique(root[linked]))
+    tree_parent = np.where(tree_parent == -1, np.arange(nodes.size), tree_parent)
+    return pa.table({"order": nodes[linked], "component": nodes[root[linked]],
+                     "parent": nodes[tree_parent[linked]], "similarity": tree_similarity[linked]})
 
 
 def _partitions(rows: int, per_partition: int) -> int:
@@ -410,17 +448,16 @@ def _dedup_fields(records: ray.data.Dataset, config: Config, rows: int) -> tuple
                                  fn_kwargs={"config": config, "parts": band_parts})
     lsh_edges = bands.groupby("part", num_partitions=band_parts).map_groups(
         _bucket_edges, batch_format="pyarrow", fn_kwargs={"config": config})
-    a_exact, b_exact, border_exact = _collect_edges(exact_edges)
-    a_lsh, b_lsh, border_lsh = _collect_edges(lsh_edges)
-    components = _components(np.concatenate([a_exact, a_lsh]), np.concatenate([b_exact, b_lsh]),
-                             np.concatenate([border_exact, border_lsh]), records, config)
+    components = _components(*(np.concatenate(parts) for parts in zip(_collect_edges(exact_edges),
+                                                                      _collect_edges(lsh_edges))),
+                             records, config)
     clusters = int(np.unique(components.column("component").to_numpy()).size)
     if not components.num_rows:
         return ray.data.from_arrow(_FIELDS_SCHEMA.empty_table()), 0
     members = _join_on_order(ray.data.from_arrow(components), components.schema, signatures,
-                             _schema_of(["order", "id", "length", "exact", "minhash"]), parts, keep_unmatched=False)
+                             _schema_of(["order", "id", "length"]), parts, keep_unmatched=False)
     member_parts = _partitions(components.num_rows, ROWS_PER_PARTITION)
-    fields = _group_by_partition(members, "component", member_parts, _representatives, config=config)
+    fields = _group_by_partition(members, "component", member_parts, _representatives)
     return fields.materialize(), clusters
 
 

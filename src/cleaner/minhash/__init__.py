@@ -13,7 +13,7 @@ import numpy as np
 from ..config import Config
 from ..document import Document
 from .clusters import DedupResult, assemble, link_pairs, roots
-from .lsh import band_keys, choose_bands, estimate_sd, link_candidates
+from .lsh import band_keys, choose_bands, estimate_sd, link_candidates, spanning_forest
 from .shingles import Views
 from .signatures import Signatures, signatures_for, signatures_of_views
 
@@ -43,7 +43,8 @@ def exact_jaccard_of_texts(texts: Sequence[str], pairs: np.ndarray, config: Conf
 def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Config | None = None,
           exact_jaccard: bool | None = None) -> DedupResult:
     """Flag near-duplicates among ``docs`` (see :class:`DedupResult`); each cluster keeps its longest
-    clean text, the earliest among equally long ones.
+    clean text, the earliest among equally long ones, and every other member points at a text it was
+    confirmed to duplicate (its neighbour towards that representative), with their similarity.
 
     ``threshold`` is the Jaccard similarity of shingle sets above which two texts are duplicates; it
     overrides ``config.threshold``. With ``exact_jaccard`` the pairs whose signature estimate lies near
@@ -72,12 +73,18 @@ def find_duplicates(sigs: Signatures, lengths: np.ndarray, config: Config, *,
        ``exact_jaccard`` (pairs (k, 2) of text indices -> their exact Jaccard), only estimates beyond
        :data:`EXACT_CHECK_SD` standard deviations above it are taken as they are; those within that
        distance of the threshold are decided by the exact value.
-    4. Components, representatives and the per-text fields: :func:`cleaner.minhash.clusters.assemble`.
+    4. The edges kept are the maximum spanning forest of all those confirmed pairs
+       (:func:`cleaner.minhash.lsh.spanning_forest`): unique, so it does not depend on the order in
+       which pairs were found, and the Ray engine, which finds them in another order, keeps the same.
+    5. Components, representatives and the per-text fields: :func:`cleaner.minhash.clusters.assemble`;
+       each member's ``duplicate_of`` is its neighbour towards the representative in that forest, so
+       every reported pair is a confirmed one.
 
     ``lengths`` (clean text lengths) choose the representative: the longest text, then the earliest.
 
     Memory beyond the signatures: about 70 bytes a text (union-find parents, the view-hash order and
-    heads, one band's keys and sort order at a time) plus the result. The signatures may be memory-mapped
+    heads, one band's keys and sort order at a time), the spanning forest (24 bytes an edge) and one
+    band's confirmed pairs (at most :data:`~cleaner.minhash.lsh.WINDOW` a text) plus the result. The signatures may be memory-mapped
     (:meth:`Signatures.concat` with ``path``): they are read a band at a time and per candidate pair.
     """
     n = len(sigs)
@@ -110,7 +117,9 @@ def find_duplicates(sigs: Signatures, lengths: np.ndarray, config: Config, *,
         border = border[root[border[:, 0]] != root[border[:, 1]]]
         border_jaccard = np.asarray(exact_jaccard(border), dtype=np.float64)
         confirmed = border_jaccard >= threshold
-        joined = link_pairs(parent, border[confirmed, 0], border[confirmed, 1])
-        edges.append(border[confirmed][joined])
-        similarity.append(border_jaccard[confirmed][joined])
-    return assemble(parent, sigs.minhash, sigs.exact, lengths, np.concatenate(edges), np.concatenate(similarity))
+        link_pairs(parent, border[confirmed, 0], border[confirmed, 1])
+        edges.append(border[confirmed])
+        similarity.append(border_jaccard[confirmed])
+    pairs = np.concatenate(edges)
+    forest, forest_similarity = spanning_forest(pairs[:, 0], pairs[:, 1], np.concatenate(similarity))
+    return assemble(parent, lengths, forest, forest_similarity)

@@ -7,21 +7,25 @@ import numpy as np
 from numba import prange
 
 from .compiled import kernel
-from .lsh import estimate, find
+from .lsh import link_pairs, spanning_forest  # noqa: F401 - re-exported
 
 
 @dataclass
 class DedupResult:
     """Outcome of near-duplicate detection over n texts.
 
-    ``duplicate_of[i]``: the representative of ``i``'s cluster, or None when ``i`` is kept (it is a
-    representative or has no duplicate). ``similarity[i]``: estimated Jaccard similarity of ``i`` to that
-    representative (1.0 for identical normalised views), or None. Members are linked through confirmed
-    pairs, so a member reached through a chain may be less similar to the representative than the
-    threshold. ``clusters``: the groups of two or more, each sorted, ordered by first member.
-    ``edges`` (m, 2) and ``edge_similarity`` (m,): the confirmed pairs that built the clusters (a
-    spanning forest; similarity 1.0 for exact duplicates, else the estimate, or the exact Jaccard where
-    one was computed).
+    ``edges`` (m, 2) and ``edge_similarity`` (m,): the confirmed pairs that hold the clusters together,
+    the maximum spanning forest of every confirmed pair (:func:`cleaner.minhash.lsh.spanning_forest`;
+    similarity 1.0 for exact duplicates, else the exact Jaccard where one was computed, else the
+    signature estimate). ``clusters``: the groups of two or more (the components of ``edges``), each
+    sorted, ordered by first member. ``representative[i]``: the text that ``i``'s cluster keeps (its
+    longest, then earliest), or None when ``i`` is in no cluster.
+
+    ``duplicate_of[i]``: the text that ``i`` was found to duplicate, its neighbour one step closer to the
+    representative along ``edges``, so ``(i, duplicate_of[i])`` is always a confirmed pair; None when
+    ``i`` is kept (a representative, or in no cluster). ``similarity[i]``: the similarity of that pair,
+    as in ``edge_similarity``, or None. A member reached through a chain (A~B, B~C) is not compared with
+    the representative: it may be less similar to it than the threshold.
     """
 
     duplicate_of: list[int | None]
@@ -29,6 +33,7 @@ class DedupResult:
     clusters: list[list[int]]
     edges: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64), repr=False)
     edge_similarity: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    representative: list[int | None] = field(default_factory=list, repr=False)
 
 
 @kernel(parallel=True)
@@ -43,33 +48,52 @@ def roots(parent):
     return out
 
 
-@kernel(parallel=True)
-def pair_estimates(minhash, a, b):
-    """Signature estimate for each pair ``(a[k], b[k])``."""
-    out = np.empty(a.size, dtype=np.float64)
-    for k in prange(a.size):
-        out[k] = estimate(minhash, a[k], b[k])
-    return out
-
-
 @kernel()
-def link_pairs(parent, a, b):
-    """Union each pair ``(a[k], b[k])``; returns which pairs joined two components."""
-    joined = np.zeros(a.size, dtype=np.bool_)
-    for k in range(a.size):
-        root_a, root_b = find(parent, a[k]), find(parent, b[k])
-        if root_a != root_b:
-            parent[max(root_a, root_b)] = min(root_a, root_b)
-            joined[k] = True
-    return joined
+def _bfs(starts, neighbours, weights, sources, parent, parent_weight):
+    queue = np.empty(parent.size, dtype=np.int64)
+    for s in sources:
+        if parent[s] != -2:
+            continue
+        parent[s] = -1
+        head, tail = 0, 1
+        queue[0] = s
+        while head < tail:
+            x = queue[head]
+            head += 1
+            for k in range(starts[x], starts[x + 1]):
+                y = neighbours[k]
+                if parent[y] == -2:
+                    parent[y] = x
+                    parent_weight[y] = weights[k]
+                    queue[tail] = y
+                    tail += 1
 
 
-def assemble(parent: np.ndarray, minhash: np.ndarray, exact: np.ndarray, lengths: np.ndarray,
-             edges: np.ndarray, edge_similarity: np.ndarray) -> DedupResult:
+def tree_parents(n: int, edges: np.ndarray, similarity: np.ndarray,
+                 sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Breadth-first search over ``edges`` (node indices below ``n``) from each of ``sources`` in turn,
+    neighbours in ascending order: each reached node's parent (the neighbour one step closer to its
+    source) and the similarity of that edge. Parent -1 for a source, -2 for a node not reached."""
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+    tail = np.concatenate([edges[:, 0], edges[:, 1]])
+    head = np.concatenate([edges[:, 1], edges[:, 0]])
+    weight = np.concatenate([similarity, similarity]).astype(np.float64)
+    sort = np.lexsort((head, tail))
+    starts = np.zeros(n + 1, dtype=np.int64)
+    starts[1:] = np.cumsum(np.bincount(tail, minlength=n))
+    parent = np.full(n, -2, dtype=np.int64)
+    parent_weight = np.full(n, np.nan)
+    _bfs(starts, head[sort], weight[sort], np.asarray(sources, dtype=np.int64), parent, parent_weight)
+    return parent, parent_weight
+
+
+def assemble(parent: np.ndarray, lengths: np.ndarray, edges: np.ndarray, edge_similarity: np.ndarray) -> DedupResult:
     """Clusters are the components of ``parent``; each keeps its longest text, the earliest among equals.
 
     Length is that of the clean text, so a repost that lost a paragraph or its chrome points at the
-    fuller copy; the index only breaks ties.
+    fuller copy; the index only breaks ties. Every other member points at its parent in the
+    breadth-first tree of ``edges`` (the spanning forest of the confirmed pairs) rooted at the
+    representative.
     """
     n = parent.size
     root = roots(parent)
@@ -83,22 +107,24 @@ def assemble(parent: np.ndarray, minhash: np.ndarray, exact: np.ndarray, lengths
     representative[order] = representative_of_group[group]
 
     members = np.flatnonzero(representative != index)
-    reps = representative[members]
-    similarity_values = np.ones(members.size)
-    differ = exact[members] != exact[reps]
-    similarity_values[differ] = pair_estimates(minhash, members[differ], reps[differ])
+    in_cluster = np.zeros(n, dtype=bool)
+    in_cluster[members] = True
+    in_cluster[representative[members]] = True
+    tree_parent, tree_similarity = tree_parents(n, edges, edge_similarity, np.unique(representative[members]))
+    if (tree_parent[members] < 0).any():
+        raise RuntimeError("the edges do not span the clusters")
 
     duplicate_of: list[int | None] = [None] * n
     similarity: list[float | None] = [None] * n
-    for m, r, s in zip(members.tolist(), reps.tolist(), similarity_values.tolist()):
-        duplicate_of[m] = r
+    representative_list: list[int | None] = [None] * n
+    for m, p, s in zip(members.tolist(), tree_parent[members].tolist(), tree_similarity[members].tolist()):
+        duplicate_of[m] = p
         similarity[m] = s
-
-    in_cluster = np.zeros(n, dtype=bool)
-    in_cluster[members] = True
-    in_cluster[reps] = True
     clustered = np.flatnonzero(in_cluster)  # ascending, so members come out sorted
+    for m, r in zip(clustered.tolist(), representative[clustered].tolist()):
+        representative_list[m] = r
+
     by_root = clustered[np.argsort(root[clustered], kind="stable")]
     boundaries = np.flatnonzero(np.diff(root[by_root])) + 1
     clusters = sorted((part.tolist() for part in np.split(by_root, boundaries) if part.size), key=lambda c: c[0])
-    return DedupResult(duplicate_of, similarity, clusters, edges, edge_similarity)
+    return DedupResult(duplicate_of, similarity, clusters, edges, edge_similarity, representative_list)

@@ -97,12 +97,44 @@ def estimate(minhash, a, b):
 
 
 @kernel()
+def link_pairs(parent, a, b):
+    """Union each pair ``(a[k], b[k])``; returns which pairs joined two components."""
+    joined = np.zeros(a.size, dtype=np.bool_)
+    for k in range(a.size):
+        root_a, root_b = find(parent, a[k]), find(parent, b[k])
+        if root_a != root_b:
+            parent[max(root_a, root_b)] = min(root_a, root_b)
+            joined[k] = True
+    return joined
+
+
+def spanning_forest(a: np.ndarray, b: np.ndarray, similarity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The maximum spanning forest of the pairs ``(a[k], b[k])`` weighted by ``similarity``, ties broken by
+    the smaller then the larger end: edges (m, 2), each (smaller, larger), and their similarities.
+
+    It is unique, so it depends only on the set of pairs, not on their order; and the forest of a union
+    of pair sets is the forest of the union of their forests, so it can be built in parts (per band, per
+    partition) and combined.
+    """
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    similarity = np.asarray(similarity, dtype=np.float64)
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    sort = np.lexsort((high, low, -similarity))
+    low, high, similarity = low[sort], high[sort], similarity[sort]
+    nodes, index = np.unique(np.concatenate([low, high]), return_inverse=True)
+    parent = np.arange(nodes.size, dtype=np.int64)
+    joined = link_pairs(parent, index[:low.size], index[low.size:])
+    return np.stack([low[joined], high[joined]], axis=1), similarity[joined]
+
+
+@kernel()
 def _link_band(minhash, universe, keys, order, window, accept, low, parent):
     """Confirm the candidate pairs of one band and link the accepted ones in ``parent`` (doc indices).
 
-    Pairs already in one component are skipped; the components do not depend on which of their edges
-    were looked at. Returns the accepted pairs (m, 2) with their estimates, and the pairs whose estimate
-    lies in ``[low, accept)`` (k, 2), left for an exact check.
+    Every pair in the window is estimated, also when its texts are already in one component, so that the
+    accepted pairs do not depend on the order of linking (:func:`spanning_forest` keeps the strongest).
+    Returns the accepted pairs (m, 2) with their estimates, and the pairs whose estimate lies in
+    ``[low, accept)`` (k, 2) and whose texts are not yet in one component, left for an exact check.
     """
     accepted = []
     accepted_similarity = []
@@ -118,15 +150,14 @@ def _link_band(minhash, universe, keys, order, window, accept, low, parent):
             for m in range(max(start, k - window), k):
                 a = universe[order[m]]
                 root_a, root_b = find(parent, a), find(parent, b)
-                if root_a == root_b:
-                    continue
                 similarity = estimate(minhash, a, b)
                 if similarity >= accept:
-                    parent[max(root_a, root_b)] = min(root_a, root_b)
+                    if root_a != root_b:
+                        parent[max(root_a, root_b)] = min(root_a, root_b)
                     accepted.append(a)
                     accepted.append(b)
                     accepted_similarity.append(similarity)
-                elif similarity >= low:
+                elif similarity >= low and root_a != root_b:
                     border.append(a)
                     border.append(b)
         start = end
@@ -139,18 +170,22 @@ def link_candidates(sigs: Signatures, universe: np.ndarray, parent: np.ndarray, 
     """Run every band over the texts ``universe`` (doc indices), linking confirmed pairs in ``parent``.
 
     Pairs whose estimate is at least ``accept`` are linked; pairs in ``[low, accept)`` come back for an
-    exact check. Returns the accepted pairs (m, 2), their estimates, and the borderline pairs (k, 2),
-    each once, (smaller, larger).
+    exact check. Returns the :func:`spanning_forest` of the accepted pairs (m, 2) with their estimates
+    (built band by band, so at most one band's pairs are held beyond it), and the borderline pairs
+    (k, 2), each once, (smaller, larger).
     """
     bands, rows = choose_bands(threshold, sigs.num_perm)
-    accepted, accepted_similarity, border = [], [], []
+    forest, forest_similarity = np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float64)
+    border = []
     for band in range(bands):
         keys = _band_key(sigs.minhash, universe, band * rows, rows)
         order = np.argsort(keys, kind="stable")
         pairs, similarity, band_border = _link_band(sigs.minhash, universe, keys, order, WINDOW, accept, low,
                                                     parent)
-        accepted.append(pairs)
-        accepted_similarity.append(similarity)
+        if len(pairs):
+            forest, forest_similarity = spanning_forest(np.concatenate([forest[:, 0], pairs[:, 0]]),
+                                                        np.concatenate([forest[:, 1], pairs[:, 1]]),
+                                                        np.concatenate([forest_similarity, similarity]))
         border.append(band_border)
     border_pairs = np.unique(np.sort(np.concatenate(border), axis=1), axis=0)
-    return np.concatenate(accepted), np.concatenate(accepted_similarity), border_pairs
+    return forest, forest_similarity, border_pairs
