@@ -121,17 +121,23 @@ def run_datasketch(views: list[str], threshold: float, stages: Stages, prefix: s
             sigs.append(m)
     with stages.stage(f"{prefix} LSH+confirm+clusters"):
         lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        for i, m in enumerate(sigs):
-            lsh.insert(i, m)
-        edges = []
-        uf = UnionFind(len(views))
-        for i, m in enumerate(sigs):
-            for j in lsh.query(m):
-                if j > i and m.jaccard(sigs[j]) >= threshold:
-                    edges.append((i, j))
-                    uf.union(i, j)
-        clusters = uf.clusters()
+        edges, clusters = confirm_and_cluster(lsh, sigs, threshold)
     return edges, clusters, lsh.b, lsh.r
+
+
+def confirm_and_cluster(lsh, sigs: list, threshold: float) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """The reference libraries' own LSH query, each candidate confirmed with their own ``jaccard``, then
+    union-find: the same steps cleaner takes."""
+    for i, m in enumerate(sigs):
+        lsh.insert(i, m)
+    edges = []
+    uf = UnionFind(len(sigs))
+    for i, m in enumerate(sigs):
+        for j in lsh.query(m):
+            if j > i and m.jaccard(sigs[j]) >= threshold:
+                edges.append((i, j))
+                uf.union(i, j)
+    return edges, uf.clusters()
 
 
 def run_rensa(views: list[str], threshold: float, stages: Stages):
@@ -145,16 +151,7 @@ def run_rensa(views: list[str], threshold: float, stages: Stages):
             sigs.append(m)
     with stages.stage("rensa LSH+confirm+clusters"):
         lsh = RMinHashLSH(threshold=threshold, num_perm=NUM_PERM, num_bands=RENSA_BANDS)
-        for i, m in enumerate(sigs):
-            lsh.insert(i, m)
-        edges = []
-        uf = UnionFind(len(views))
-        for i, m in enumerate(sigs):
-            for j in lsh.query(m):
-                if j > i and m.jaccard(sigs[j]) >= threshold:
-                    edges.append((i, j))
-                    uf.union(i, j)
-        clusters = uf.clusters()
+        edges, clusters = confirm_and_cluster(lsh, sigs, threshold)
     return edges, clusters
 
 
