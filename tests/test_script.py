@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cleaner import Config, Document
 from cleaner.script import (OPENCC_CONFIGS, ConvertScriptStage, ScriptConverter, converter_for,
-                            detect_script, literal_pattern, load_converter)
+                            detect_script, dictionary_files, literal_pattern, load_converter)
 
 from conftest import SEEDS
 
@@ -97,19 +97,7 @@ def _dictionary_entries(config: str) -> dict[str, str] | None:
     tool = Path(opencc.__file__).parent / "clib" / "bin" / "opencc_dict"
     if not (share / f"{config}.json").is_file() or not tool.is_file():
         return None
-    names: set[str] = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "ocd2":
-                names.add(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads((share / f"{config}.json").read_text("utf-8")))
+    names = set(dictionary_files(json.loads((share / f"{config}.json").read_text("utf-8"))))
     entries: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in sorted(names):

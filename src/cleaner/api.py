@@ -1,33 +1,27 @@
 """The public functions: one document at a time, or a batch of columns for other pipelines' map steps."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from .config import Config
 from .document import Document
-from .pipeline import Pipeline
+from .pipeline import pipelines
 from .record import to_record
 
 _DEFAULT = Config()
-
-
-@lru_cache(maxsize=8)
-def _pipeline(config: Config, kind: str) -> Pipeline:
-    return Pipeline.for_html(config) if kind == "html" else Pipeline.for_text(config)
 
 
 def clean_html(data: bytes | str, url: str | None = None, headers: dict[str, str] | None = None,
                config: Config | None = None) -> Document:
     """Decode, extract and clean one page. Never raises on bad input: ``doc.rejected`` says why not."""
     doc = Document(raw=data, url=url, headers=headers)
-    return _pipeline(config or _DEFAULT, "html").run(doc)
+    return pipelines(config or _DEFAULT)[0].run(doc)
 
 
 def clean_text(text: str, config: Config | None = None) -> Document:
     """Clean already-extracted text (line rules, script conversion, signals)."""
     doc = Document(text=text)
-    return _pipeline(config or _DEFAULT, "text").run(doc)
+    return pipelines(config or _DEFAULT)[1].run(doc)
 
 
 def clean_batch(batch: dict[str, list[Any]], config: Config | None = None) -> dict[str, list[Any]]:

@@ -48,7 +48,7 @@ from .document import Document
 from .errors import Rejected
 from .limits import check_size
 from .minhash import Signatures, exact_jaccard_of_texts, find_duplicates, signatures_for
-from .pipeline import Pipeline
+from .pipeline import pipelines
 from .readers import iter_file, list_input_files
 from .record import to_record
 from .writers import open_writer
@@ -89,10 +89,11 @@ class Stats:
         self.rejected += other.rejected
         self.chars_in += other.chars_in
         self.chars_out += other.chars_out
-        for reason, n in other.rejected_by_reason.items():
-            self.rejected_by_reason[reason] = self.rejected_by_reason.get(reason, 0) + n
-        for stage, s in other.seconds_by_stage.items():
-            self.seconds_by_stage[stage] = self.seconds_by_stage.get(stage, 0.0) + s
+        for totals, part in ((self.rejected_by_reason, other.rejected_by_reason),
+                             (self.seconds_by_stage, other.seconds_by_stage),
+                             (self.skipped, other.skipped), (self.cpu_seconds, other.cpu_seconds)):
+            for key, value in part.items():
+                totals[key] = totals.get(key, 0) + value
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -160,16 +161,6 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
-_PIPELINES: dict[Config, tuple[Pipeline, Pipeline]] = {}
-
-
-def _pipelines(config: Config) -> tuple[Pipeline, Pipeline]:
-    """(HTML pipeline, text pipeline) for ``config``, built once per process."""
-    if config not in _PIPELINES:
-        _PIPELINES[config] = (Pipeline.for_html(config), Pipeline.for_text(config))
-    return _PIPELINES[config]
-
-
 def _reject_record(doc: Document) -> dict[str, Any]:
     """A rejects-file row; the field names are those of the Parquet schema in :mod:`cleaner.writers`."""
     return {"id": doc.id, "source": doc.source, "url": doc.url, "rejected": doc.rejected,
@@ -199,7 +190,7 @@ def process_shard(docs: list[Document], config: Config,
     ``on_document(i)`` is called before document ``i`` is processed and with ``len(docs)`` after the
     last, so a supervisor can tell which document a hung or dead worker was on. Never raises for bad input.
     """
-    html, text = _pipelines(config)
+    html, text = pipelines(config)
     seconds_before = {p: dict(p.seconds) for p in (html, text)}
     stats = Stats(read=len(docs))
     for i, doc in enumerate(docs):

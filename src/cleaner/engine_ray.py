@@ -527,20 +527,16 @@ def _connect(ray_address: str | None, config: Config) -> bool:
 
 
 def _shard_stats(cleaned: ray.data.Dataset) -> Stats:
-    """The shards' numbers added up (``Stats.add`` leaves ``skipped`` and ``cpu_seconds`` to the caller);
-    ``cpu_seconds["workers"]`` is the CPU time of the cleaning tasks, ``"main"`` is set by :func:`run`."""
+    """The shards' numbers added up; ``cpu_seconds["workers"]`` is the CPU time of the cleaning tasks,
+    ``"main"`` is set by :func:`run`."""
     stats = Stats()
-    skipped: Counter = Counter()
-    cleaning_cpu_s = 0.0
     shards = cleaned.select_columns(["shard_stats"]).filter(expr=col("shard_stats").is_not_null())
     for batch in shards.iter_batches(batch_size=None, batch_format="pyarrow"):
         for blob in batch.column("shard_stats").to_pylist():
             shard = pickle.loads(blob)
             stats.add(shard)
-            skipped.update(shard.skipped)
-            cleaning_cpu_s += shard.cpu_seconds["workers"]
-    stats.skipped = dict(sorted(skipped.items()))
-    stats.cpu_seconds = {"workers": round(cleaning_cpu_s, 3)}
+    stats.skipped = dict(sorted(stats.skipped.items()))
+    stats.cpu_seconds = {"workers": round(stats.cpu_seconds.get("workers", 0.0), 3)}
     return stats
 
 

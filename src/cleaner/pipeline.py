@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from functools import lru_cache
 
 from . import errors
 from .config import Config
@@ -61,3 +62,10 @@ class Pipeline:
         if not doc.rejected and not doc.text.strip():
             doc.reject(errors.EMPTY, "no text left after cleaning")
         return doc
+
+
+@lru_cache(maxsize=8)
+def pipelines(config: Config) -> tuple[Pipeline, Pipeline]:
+    """(HTML pipeline, text pipeline) for ``config``, built once per process: building loads and compiles
+    every rule file and dictionary."""
+    return Pipeline.for_html(config), Pipeline.for_text(config)

@@ -140,6 +140,16 @@ def _shipped_hidden_triggers() -> dict[str, set[str]]:
     return triggers
 
 
+def dictionary_files(node) -> list[str]:
+    """The dictionary file names an OpenCC configuration (parsed JSON) refers to, in order."""
+    if isinstance(node, dict):
+        own = [node["file"]] if isinstance(node.get("file"), str) else []
+        return own + [f for value in node.values() for f in dictionary_files(value)]
+    if isinstance(node, list):
+        return [f for value in node for f in dictionary_files(value)]
+    return []
+
+
 def _text_dictionary(config: str) -> dict[str, str] | None:
     """Key -> value of every dictionary of ``config`` where the installed ``opencc`` keeps them as text
     files (opencc-python-reimplemented does); None otherwise (the C++ binding)."""
@@ -149,21 +159,8 @@ def _text_dictionary(config: str) -> dict[str, str] | None:
     path = base / "config" / f"{config}.json"
     if not path.is_file() or not (base / "dictionary").is_dir():
         return None
-    files: list[str] = []
-
-    def collect(node) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                files.append(node["file"])
-            for value in node.values():
-                collect(value)
-        elif isinstance(node, list):
-            for value in node:
-                collect(value)
-
-    collect(json.loads(path.read_text("utf-8")))
     entries: dict[str, str] = {}
-    for name in files:
+    for name in dictionary_files(json.loads(path.read_text("utf-8"))):
         for line in (base / "dictionary" / name).read_text("utf-8").splitlines():
             key, _, values = line.partition("\t")
             if key and values:

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from functools import lru_cache
 
 from ..config import Config
 from ..document import Document
-from ..script import load_converter
+from ..script import to_simplified
 
 _SPACE = re.compile(r"\s+")
 # Bullets, brackets and rules that decorate a line without being its text; trimmed from both ends of a key.
@@ -46,17 +44,12 @@ class LineRule:
         raise NotImplementedError
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> Callable[[str], str]:
-    return load_converter("t2s")
-
-
 def simplified(lines: list[str]) -> list[str]:
     """The lines in Simplified script (one OpenCC call for the whole list; line count is kept)."""
     if not lines:
         return []
-    out = _t2s()("\n".join(lines)).split("\n")
-    return out if len(out) == len(lines) else [_t2s()(line) for line in lines]
+    out = to_simplified("\n".join(lines)).split("\n")
+    return out if len(out) == len(lines) else [to_simplified(line) for line in lines]
 
 
 def fold(line: str, keep_spaces: bool = False) -> str:
