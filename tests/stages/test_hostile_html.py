@@ -94,6 +94,15 @@ def test_cap_attributes_is_linear(make):
     assert ratio < 10
 
 
+@pytest.mark.parametrize("run", ["x" + "-" * 128_000 + "y", "•" * 128_000, "【】-=_|" * 20_000])
+def test_a_decoration_run_keeps_the_article(run):
+    clean_html(page("warm up"))
+    start = time.process_time()
+    doc = clean_html(f"<html><body><article>{ARTICLE}<p>{run}</p></article></body></html>")
+    assert time.process_time() - start < 10
+    assert "这是一篇真正的文章" in doc.text and "第二段也是正文" in doc.text
+
+
 @pytest.mark.parametrize("name", ["attribute flood", "attributes with quoted >", "decoration paragraph"])
 def test_clean_html_is_linear_on_floods(name):
     _, _, ratio = growth(clean_html, PAGES[name], 20_000, repeat=2)
