@@ -391,6 +391,13 @@ def test_a_wrong_header_loses_to_the_meta_the_bytes_support():
     assert any("header" in note and "overruled" in note for note in info.notes)
 
 
+def test_a_header_whose_reading_has_junk_loses_to_a_clean_reading():
+    big5 = "這是一篇關於經濟發展的文章，內容包括工業、農業和服務業的最新情況。"
+    text, info = decode(_page("", big5.encode("big5")), {"Content-Type": "text/html; charset=gbk"})
+    assert info.encoding == "big5hkscs" and info.replaced == 0 and big5 in text
+    assert any("gbk overruled" in note for note in info.notes)
+
+
 @pytest.mark.parametrize("where", ["header", "meta"])
 def test_x_user_defined_gbk_pages_are_read_as_gbk(where):
     meta = '<meta charset="x-user-defined">' if where == "meta" else ""

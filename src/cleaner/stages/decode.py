@@ -187,7 +187,7 @@ def decode(data: bytes, headers: Mapping | None = None) -> tuple[str, DecodeInfo
                 readings.append((source, confidence, reading))
     if readings:
         source, confidence, reading = _believed(data, readings, notes)
-        rival = _multibyte_rival(data, reading.codec)
+        rival = _multibyte_rival(data, reading)
         if rival is not None:
             notes.append(f"{source} charset {reading.codec} overruled: the bytes read as {rival.codec}")
             return rival.text, DecodeInfo(rival.codec, 0.9, "detected", notes=tuple(notes))
@@ -232,22 +232,23 @@ def _single_byte(codec: str) -> bool:
     return not codec.startswith("utf") and codec not in _MULTIBYTE and codec not in _ESCAPE_CODECS
 
 
-def _multibyte_rival(data: bytes, codec: str) -> _Reading | None:
-    """A CJK reading that contradicts a single-byte ``codec``: one that reads every byte without junk and
-    gives more plausible text, where the single-byte text is implausible. None when there is none."""
-    if not _single_byte(codec):
+def _multibyte_rival(data: bytes, reading: _Reading) -> _Reading | None:
+    """A CJK reading that contradicts ``reading``: one that reads every byte without junk and gives more
+    plausible text, where ``reading`` has junk characters or is implausible single-byte text. None when
+    there is none."""
+    if not reading.suspicious and not _single_byte(reading.codec):
         return None
     sample = _sample(data)
-    score = _plausibility(sample, codec)
-    if score >= _PLAUSIBLE_SINGLE_BYTE:
+    score = _plausibility(sample, reading.codec)
+    if not reading.suspicious and score >= _PLAUSIBLE_SINGLE_BYTE:
         return None
     best = None
     for candidate in _CJK_CANDIDATES:
-        reading = _read_as(data, _web_family(candidate))
-        if reading is not None and not reading.suspicious:
-            rival_score = _plausibility(sample, reading.codec)
+        rival = _read_as(data, _web_family(candidate))
+        if rival is not None and not rival.suspicious:
+            rival_score = _plausibility(sample, rival.codec)
             if rival_score > score:
-                best, score = reading, rival_score
+                best, score = rival, rival_score
     return best
 
 
@@ -348,7 +349,7 @@ def _detect(data: bytes, declared: list[str], notes: list[str]) -> tuple[str, De
     if best_confidence >= _CONFIDENT or best_codec in _MULTIBYTE:
         reading = _read_as(data, _web_family(best_codec))
         if reading is not None and not reading.suspicious:
-            rival = _multibyte_rival(data, reading.codec)
+            rival = _multibyte_rival(data, reading)
             if rival is not None:
                 notes.append(f"detected {reading.codec} overruled: the bytes read as {rival.codec}")
                 reading = rival
