@@ -1,8 +1,12 @@
 """Stage 1: page bytes to text, recording which evidence chose the codec.
 
 The order is BOM, HTTP header charset, in-document declaration (``<meta>`` or the XML declaration),
-strict UTF-8, then detection. A declaration is only believed when the bytes decode under it strictly:
-crawled Chinese pages often declare gb2312 while being UTF-8, and the other way round. Legacy labels are
+strict UTF-8, pages pasted together from UTF-8 and legacy parts, then detection. A declaration is only
+believed when the bytes decode under it strictly: crawled Chinese pages often declare gb2312 while being
+UTF-8, and the other way round. Nor is it believed when the bytes contradict it and support another
+reading: when the header and the page disagree, the reading with junk characters loses to a clean one
+and the less plausible text to the more plausible; a single-byte code page whose text looks like
+mojibake (``ÕâÊÇÒ»Æª``) loses to a CJK codec that reads every byte. Legacy labels are
 read as their supersets (GB2312/GBK as GB18030, Big5 as Big5-HKSCS, Shift_JIS as CP932, EUC-KR as CP949,
 Latin-1/ASCII as CP1252), as browsers do, because pages labelled with the subset use the superset's
 extra characters all the time.
@@ -29,7 +33,7 @@ from ..document import Document
 from ..text.charsets import META_PREFIX, codec_name, declared_labels, header_labels
 from .base import Stage
 
-SOURCES = ("bom", "header", "meta", "utf-8", "detected")
+SOURCES = ("bom", "header", "meta", "utf-8", "mixed", "detected")
 
 _BOMS = (  # UTF-32 before UTF-16: the UTF-32-LE BOM starts with the UTF-16-LE one.
     (codecs.BOM_UTF8, "utf-8"),
@@ -72,6 +76,14 @@ _SUPERSETS = {
 
 # Codecs tried when chardet is unsure: the corpus is mostly Chinese, with Japanese and Korean pages.
 _CJK_CANDIDATES = ("gb18030", "big5hkscs", "cp932", "euc_jp", "cp949")
+# A single-byte code page reads any bytes, so a declaration or detection of one is no evidence by itself;
+# below this plausibility its text is mojibake, and a CJK codec that reads every byte and gives more
+# plausible text wins (legacy CJK text read as Latin-1 scores below 0.3, real Western text above 0.8).
+_PLAUSIBLE_SINGLE_BYTE = 0.5
+# An HTTP header can name UTF-16 or UTF-32 (a page cannot: it would have to be read first). Without a BOM
+# the WHATWG reads "utf-16" as little-endian.
+_HEADER_WIDE = {"utf-16": "utf-16-le", "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be",
+                "utf-32": "utf-32-le", "utf-32-le": "utf-32-le", "utf-32-be": "utf-32-be"}
 # What chardet may answer: the encodings browsers support (a page in any other could never have been
 # read by its audience) plus the East Asian 7-bit and Johab encodings of older archives. Leaving out
 # the DOS and EBCDIC code pages matters: they "decode" any bytes, and chardet falls back to them when
@@ -120,7 +132,7 @@ class DecodeInfo(Mapping):
     ``source`` is the step that decided (see :data:`SOURCES`). ``confidence`` is 1.0 for a BOM or plain
     ASCII, 0.99 for a header or strict UTF-8, 0.95 for a declaration in the page (0.9 of that when junk
     bytes had to be replaced), chardet's own figure when it decided, and the judged plausibility of the
-    text when candidates were compared. ``replaced`` counts U+FFFD put in for bytes the codec could not
+    text when candidates were compared. A ``mixed`` page has UTF-8 lines and lines in ``encoding``. ``replaced`` counts U+FFFD put in for bytes the codec could not
     read; ``notes`` says which declarations were not believed, and why.
     """
 
@@ -167,14 +179,21 @@ def decode(data: bytes, headers: Mapping | None = None) -> tuple[str, DecodeInfo
             break
 
     declared = (("header", header_labels(headers), 0.99), ("meta", declared_labels(data), 0.95))
+    readings: list[tuple[str, float, _Reading]] = []
     for source, labels, confidence in declared:
         for label in labels:
             reading = _read_declared(data, label, source, notes)
-            if reading is not None:
-                if reading.suspicious:
-                    confidence = 0.9 * confidence
-                return reading.text, DecodeInfo(reading.codec, confidence, source, reading.replaced,
-                                                tuple(notes))
+            if reading is not None and all(r.codec != reading.codec for _, _, r in readings):
+                readings.append((source, confidence, reading))
+    if readings:
+        source, confidence, reading = _believed(data, readings, notes)
+        rival = _multibyte_rival(data, reading)
+        if rival is not None:
+            notes.append(f"{source} charset {reading.codec} overruled: the bytes read as {rival.codec}")
+            return rival.text, DecodeInfo(rival.codec, 0.9, "detected", notes=tuple(notes))
+        if reading.suspicious:
+            confidence = 0.9 * confidence
+        return reading.text, DecodeInfo(reading.codec, confidence, source, reading.replaced, tuple(notes))
 
     if data.isascii():
         if _ESCAPE_ENCODING.search(data):
@@ -187,7 +206,85 @@ def decode(data: bytes, headers: Mapping | None = None) -> tuple[str, DecodeInfo
         return text, DecodeInfo("utf-8", 0.99, "utf-8", notes=tuple(notes))
 
     labels = [label for _, source_labels, _ in declared for label in source_labels]
-    return _detect(data, [codec for label in labels if (codec := codec_name(label))], notes)
+    codecs_declared = [codec for label in labels if (codec := codec_name(label))]
+    mixed = _read_mixed(data, codecs_declared)
+    if mixed is not None:
+        return mixed.text, DecodeInfo(mixed.codec, 0.9, "mixed", mixed.replaced, tuple(notes))
+    return _detect(data, codecs_declared, notes)
+
+
+def _believed(data: bytes, readings: list[tuple[str, float, _Reading]],
+              notes: list[str]) -> tuple[str, float, _Reading]:
+    """The declared reading the bytes support best, header first among equals: a reading with junk
+    characters loses to a clean one, and of several clean ones the most plausible text wins."""
+    clean = [r for r in readings if not r[2].suspicious] or readings
+    best = clean[0]
+    if len(clean) > 1:
+        sample = _sample(data)
+        best = max(clean, key=lambda r: (_plausibility(sample, r[2].codec), -clean.index(r)))
+    for source, _, reading in readings:
+        if reading is not best[2]:
+            notes.append(f"{source} charset {reading.codec} overruled: the bytes read better as {best[2].codec}")
+    return best
+
+
+def _single_byte(codec: str) -> bool:
+    return not codec.startswith("utf") and codec not in _MULTIBYTE and codec not in _ESCAPE_CODECS
+
+
+def _multibyte_rival(data: bytes, reading: _Reading) -> _Reading | None:
+    """A CJK reading that contradicts ``reading``: one that reads every byte without junk and gives more
+    plausible text, where ``reading`` has junk characters or is implausible single-byte text. None when
+    there is none."""
+    if not reading.suspicious and not _single_byte(reading.codec):
+        return None
+    sample = _sample(data)
+    score = _plausibility(sample, reading.codec)
+    if not reading.suspicious and score >= _PLAUSIBLE_SINGLE_BYTE:
+        return None
+    best = None
+    for candidate in _CJK_CANDIDATES:
+        rival = _read_as(data, _web_family(candidate))
+        if rival is not None and not rival.suspicious:
+            rival_score = _plausibility(sample, rival.codec)
+            if rival_score > score:
+                best, score = rival, rival_score
+    return best
+
+
+def _read_mixed(data: bytes, declared: list[str]) -> _Reading | None:
+    """A page pasted together from UTF-8 parts and parts in one legacy encoding (a UTF-8 template around
+    a GBK article, say), read line by line; None unless both kinds are there.
+
+    A line is UTF-8 when it reads so strictly and not more plausibly in the legacy codec (a short legacy
+    line can be valid UTF-8 by chance). The legacy codec is the one detection picks for the lines that are
+    not UTF-8, with the page's declarations among its candidates.
+    """
+    lines = data.split(b"\n")
+    utf8 = [line.isascii() or _strict(line, "utf-8") is not None for line in lines]
+    if all(utf8) or len(_UTF8_MULTIBYTE.findall(b"".join(l for l, u in zip(lines, utf8) if u))) < _UTF8_EVIDENCE:
+        return None
+    _, legacy = _detect(b"\n".join(l for l, u in zip(lines, utf8) if not u), declared, [])
+    family = _web_family(legacy.encoding)
+    if legacy.encoding.startswith("utf"):
+        return None
+    texts = []
+    replaced = 0
+    for line, is_utf8 in zip(lines, utf8):
+        if line.isascii():
+            texts.append(line.decode("ascii"))
+            continue
+        reading = _read_as(line, family)
+        if is_utf8 and (reading is None or reading.suspicious
+                        or _plausibility(line, "utf-8") >= _plausibility(line, reading.codec)):
+            texts.append(line.decode("utf-8"))
+            continue
+        if reading is None:
+            text = line.decode(family[0], "replace")
+            reading = _Reading(text, family[0], text.count("\ufffd"), 0)
+        texts.append(reading.text)
+        replaced += reading.replaced
+    return _Reading("\n".join(texts), family[0], replaced, replaced)
 
 
 def _read_declared(data: bytes, label: str, source: str, notes: list[str]) -> _Reading | None:
@@ -196,11 +293,17 @@ def _read_declared(data: bytes, label: str, source: str, notes: list[str]) -> _R
     if codec is None:
         notes.append(f"{source} charset {label!r} is not a known encoding")
         return None
-    reading = _read_as(data, _SUPERSETS.get(codec, (codec,)))
+    if source == "header" and codec in _HEADER_WIDE:
+        reading = _read_as(data, (_HEADER_WIDE[codec],))
+        if reading is not None and "<" not in reading.text[:_SCORE_CHARS]:
+            notes.append(f"{source} charset {label!r} does not read the bytes as markup")
+            return None
+    else:
+        reading = _read_as(data, _SUPERSETS.get(codec, (codec,)))
     if reading is None:
         notes.append(f"{source} charset {label!r} does not decode the bytes")
         return None
-    if reading.codec != "utf-8" and _looks_like_utf8(data):
+    if not reading.codec.startswith("utf") and _looks_like_utf8(data):
         notes.append(f"{source} charset {label!r} overruled: the bytes are valid UTF-8")
         return None
     return reading
@@ -246,6 +349,10 @@ def _detect(data: bytes, declared: list[str], notes: list[str]) -> tuple[str, De
     if best_confidence >= _CONFIDENT or best_codec in _MULTIBYTE:
         reading = _read_as(data, _web_family(best_codec))
         if reading is not None and not reading.suspicious:
+            rival = _multibyte_rival(data, reading)
+            if rival is not None:
+                notes.append(f"detected {reading.codec} overruled: the bytes read as {rival.codec}")
+                reading = rival
             return reading.text, DecodeInfo(reading.codec, round(best_confidence, 3), "detected",
                                             notes=tuple(notes))
 

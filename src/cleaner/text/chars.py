@@ -25,6 +25,8 @@ KANA_RANGE = (0x3040, 0x30FF)
 SENTENCE_END = "。！？!?…"
 #: Bullet characters that start a list item.
 BULLETS = "•·▪◦‧∙●○◆◇■□►▶▸"
+#: Every white-space character: what ``str.isspace``, ``str.strip()`` and regex ``\\s`` match (Unicode 15).
+WHITE_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 #: C0 control characters other than tab and line feed.
 C0_CONTROLS = "".join(chr(c) for c in (*range(0, 9), *range(11, 32)))
 #: Characters that are never text: C0 and C1 controls (tab and line feed excepted), DEL, the byte-order
