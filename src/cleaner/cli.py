@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from .config import SCRIPTS, Config
 from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
-from .io.readers import list_input_files
+from .io.readers import file_kind, list_input_files
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
 EXIT_BUG = 1
@@ -53,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="cleaner.toml; command-line flags override it")
     p.add_argument("--stats", help="write the closing numbers here as JSON")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last complete shard")
+    # tabular input (JSONL, Parquet, Arrow)
+    p.add_argument("--id-field", help="column holding the record id (default id)")
+    p.add_argument("--text-field", help="column holding extracted text (default text)")
+    p.add_argument("--html-field", help="column holding the page markup (default html)")
+    p.add_argument("--url-field", help="column holding the page URL (default url)")
+    p.add_argument("--keep-fields", metavar="A,B", help="input columns to carry into the output records unchanged")
+    p.add_argument("--glob", dest="input_glob", metavar="PATTERN",
+                   help="in folders, read only files whose path (relative to the folder) or name matches")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -62,20 +70,36 @@ def load_config(args: argparse.Namespace) -> Config:
     try:
         config = Config.from_toml(args.config) if args.config else Config()
         config = config.replace(script=args.script, threshold=args.threshold, dedup=args.dedup,
-                                drop_duplicates=args.drop_duplicates, workers=args.workers, explain=args.explain)
+                                drop_duplicates=args.drop_duplicates, workers=args.workers, explain=args.explain,
+                                id_field=args.id_field, text_field=args.text_field, html_field=args.html_field,
+                                url_field=args.url_field, keep_fields=args.keep_fields, input_glob=args.input_glob)
     except OSError as e:
         raise CannotRun(f"cannot read config {args.config}: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise CannotRun(f"config {args.config} is not valid TOML: {e}") from None
-    except (TypeError, ValueError) as e:
-        raise CannotRun(f"bad config: {e}") from None
-    for name in ("workers", "shard_docs", "shard_bytes", "max_page_bytes", "max_doc_chars", "max_depth"):
-        value = getattr(config, name)
-        if value is not None and (not isinstance(value, int) or value < 1):
-            raise CannotRun(f"{name} must be a positive whole number, not {value!r}")
-    if isinstance(config.timeout_s, bool) or not isinstance(config.timeout_s, (int, float)) or config.timeout_s <= 0:
-        raise CannotRun(f"timeout_s must be positive, not {config.timeout_s!r}")
+    except (TypeError, ValueError) as e:  # Config checks every field and says which one and what it expects
+        raise CannotRun(str(e)) from None
     return config
+
+
+def check_rule_files(config: Config) -> None:
+    """Load every rule file the config names, here, before any worker starts: a missing or malformed one
+    stops the run with one line instead of failing in every worker."""
+    from .stages.clean_lines.rulefile import load_rules
+    from .stages.clean_lines.spam import load_spam_lexicon
+    from .stages.spin import load_spin_lexicon
+
+    for name, load in (("boilerplate_rules", load_rules), ("spam_lexicon", load_spam_lexicon),
+                       ("spin_pairs", load_spin_lexicon)):
+        path = getattr(config, name)
+        if path is None:
+            continue  # the shipped file, checked by the tests
+        try:
+            load(path)
+        except OSError as e:
+            raise CannotRun(f"cannot read {name} {path}: {e.strerror or e}") from None
+        except (ValueError, UnicodeDecodeError) as e:
+            raise CannotRun(f"bad {name} file: {e}") from None
 
 
 def _check_writable(path: str, what: str, suffixes: tuple[str, ...] | None) -> None:
@@ -95,6 +119,15 @@ def check_paths(args: argparse.Namespace) -> None:
     for arg in args.inputs:
         if not os.path.exists(arg):
             raise CannotRun(f"no such input: {arg}")
+        if not os.path.isdir(arg):
+            if file_kind(Path(arg)) is None:
+                raise CannotRun(f"{arg} is not a kind of file clean-corpus reads (.html, .txt, .jsonl, .warc, "
+                                ".parquet, .arrow; .gz or .zst)")
+            try:
+                with open(arg, "rb") as f:
+                    f.read(1)
+            except OSError as e:
+                raise CannotRun(f"cannot read {arg}: {e.strerror or e}") from None
     if not list_input_files(args.inputs):
         raise CannotRun("no input files found in " + " ".join(args.inputs))
     if args.engine == "ray" and (os.path.isdir(args.output) or args.output.endswith(os.sep)):
@@ -135,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         config = load_config(args)
         check_paths(args)
+        check_rule_files(config)
         runner = _engine(args.engine)
         if args.ray_address and args.engine != "ray":
             raise CannotRun("--ray-address is for --engine ray")

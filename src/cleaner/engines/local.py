@@ -45,6 +45,7 @@ from .. import errors
 from ..config import Config
 from ..dedup import Signatures, exact_jaccard_of_texts, find_duplicates
 from ..document import Document
+from ..io.parquet import kept_types
 from ..io.readers import iter_file, list_input_files
 from ..io.writers import open_writer
 from .base import RunError, Stats
@@ -274,11 +275,14 @@ def work_folder(output: str | Path) -> Path:
     return output.with_name(output.name + ".parts")
 
 
-def input_files(inputs: list[str], own: list[Path]) -> list[tuple[Path, str]]:
+def input_files(inputs: list[str], own: list[Path], config: Config | None = None,
+                skipped: Counter | None = None) -> list[tuple[Path, str]]:
     """(file, id base) of every input file, leaving out this run's own files and work folder (``own``),
-    which lie inside an input folder when the output is written into it."""
+    which lie inside an input folder when the output is written into it. ``skipped["files"]`` counts the
+    files of a folder that are of no kind the readers know (``config.input_glob`` selects files)."""
     own = [p.resolve() for p in own]
-    return [(path, id_base) for path, id_base in list_input_files(inputs)
+    pattern = config.input_glob if config else None
+    return [(path, id_base) for path, id_base in list_input_files(inputs, pattern, skipped)
             if not any(path.resolve() == p or p in path.resolve().parents for p in own)]
 
 
@@ -334,7 +338,7 @@ class _ProgressLine:
 
 
 def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Path | None,
-           config: Config, stats: Stats) -> None:
+           config: Config, stats: Stats, kept=None) -> None:
     """All shards complete: dedup over every record, then stream records and rejects into place."""
     ids: list[str] = []
     lengths: list[np.ndarray] = []
@@ -353,7 +357,7 @@ def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Pa
                 for reject in meta["rejects"]:
                     rejects_writer.write(reject)
         duplicate_of, similarity, representative = _dedup(signatures, lengths, config, stats, work)
-        writer = files.enter_context(open_writer(output))
+        writer = files.enter_context(open_writer(output, kept))
         position = 0
         for index in range(n_shards):
             with open(_records_path(work, index), "rb") as f:
@@ -420,7 +424,8 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     workers = config.workers or len(os.sched_getaffinity(0))
     work = work_folder(output)
     own = [Path(p) for p in (output, rejects, stats_path, work) if p]
-    files = input_files(inputs, own)
+    skipped_files: Counter = Counter()
+    files = input_files(inputs, own, config, skipped_files)
     _prepare_work_folder(work, _manifest(files, output, config), resume)
     status = _ProgressLine(progress)
     counts = {"read": 0, "done": 0, "rejected": 0, "resumed": 0, "shards": 0}
@@ -453,8 +458,10 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     supervisor.run(tasks(), on_shard_done, on_tick)
     status.show(counts["read"], counts["done"], counts["rejected"], counts["resumed"], final=True)
 
-    stats = Stats(workers=workers, workers_replaced=supervisor.replaced, skipped=dict(sorted(skipped.items())))
-    _merge(work, counts["shards"], output, rejects, config, stats)
+    stats = Stats(workers=workers, workers_replaced=supervisor.replaced, skipped=dict(sorted(skipped.items())),
+                  skipped_files=skipped_files["files"])
+    kept = kept_types(files, config) if config.keep_fields else None
+    _merge(work, counts["shards"], output, rejects, config, stats, kept)
     shutil.rmtree(work)
     stats.seconds = time.monotonic() - started
     stats.peak_rss_mb = {"main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
