@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 from .config import SCRIPTS, Config
 from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
+from .io import remote
 from .io.readers import file_kind, list_input_files
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
@@ -102,9 +103,19 @@ def check_rule_files(config: Config) -> None:
             raise CannotRun(f"bad {name} file: {e}") from None
 
 
+def _remote_exists(url: str) -> bool:
+    try:
+        return remote.exists(url)
+    except ImportError as e:  # fsspec, or the store's own package (s3fs, gcsfs), is not installed
+        raise CannotRun(str(e)) from None
+
+
 def _check_writable(path: str, what: str, suffixes: tuple[str, ...] | None) -> None:
     if suffixes and not path.lower().endswith(suffixes):
         raise CannotRun(f"{what} {path} must end in {', '.join(suffixes)}")
+    if remote.is_url(path):
+        _remote_exists(path)  # the store's package is there; whether it takes the upload shows at the end
+        return
     folder = Path(path).parent
     if not folder.is_dir():
         raise CannotRun(f"{what} folder {folder} does not exist")
@@ -116,7 +127,14 @@ def _check_writable(path: str, what: str, suffixes: tuple[str, ...] | None) -> N
 
 def check_paths(args: argparse.Namespace) -> None:
     """Everything that would stop the run, found before any work is done."""
+    urls = [p for p in (*args.inputs, args.output, args.rejects, args.stats) if remote.is_url(p)]
+    if urls and args.engine != "local":
+        raise CannotRun(f"paths with a protocol ({urls[0]}) are for --engine local")
     for arg in args.inputs:
+        if remote.is_url(arg):
+            if not _remote_exists(arg):
+                raise CannotRun(f"no such input: {arg}")
+            continue
         if not os.path.exists(arg):
             raise CannotRun(f"no such input: {arg}")
         if not os.path.isdir(arg):
@@ -157,7 +175,7 @@ def _engine(name: str) -> Engine:
 
 
 def _write_stats(path: str, stats: Stats) -> None:
-    with open(path, "w", encoding="utf-8") as f:
+    with (remote.open_output_text(path) if remote.is_url(path) else open(path, "w", encoding="utf-8")) as f:
         json.dump(stats.to_json(), f, indent=1)
         f.write("\n")
 

@@ -21,6 +21,7 @@ that other engines reuse.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ import resource
 import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -45,6 +47,7 @@ from .. import errors
 from ..config import Config
 from ..dedup import Signatures, exact_jaccard_of_texts, find_duplicates
 from ..document import Document
+from ..io import remote
 from ..io.parquet import kept_types
 from ..io.readers import iter_file, list_input_files
 from ..io.writers import open_writer
@@ -270,7 +273,11 @@ class _Supervisor:
 
 
 def work_folder(output: str | Path) -> Path:
-    """Where a run keeps its shards: next to the output, ``OUT.parts``."""
+    """Where a run keeps its shards: next to the output, ``OUT.parts``; for an output URL, in the local
+    temporary folder under a name made from the URL (so ``--resume`` finds it)."""
+    if remote.is_url(output):
+        digest = hashlib.sha256(str(output).encode("utf-8")).hexdigest()[:16]
+        return Path(tempfile.gettempdir(), f"clean-corpus-{digest}.parts")
     output = Path(output)
     return output.with_name(output.name + ".parts")
 
@@ -283,7 +290,7 @@ def input_files(inputs: list[str], own: list[Path], config: Config | None = None
     own = [p.resolve() for p in own]
     pattern = config.input_glob if config else None
     return [(path, id_base) for path, id_base in list_input_files(inputs, pattern, skipped)
-            if not any(path.resolve() == p or p in path.resolve().parents for p in own)]
+            if remote.is_url(path) or not any(path.resolve() == p or p in path.resolve().parents for p in own)]
 
 
 def _manifest(files: list[tuple[Path, str]], output: str | Path, config: Config) -> dict[str, Any]:
@@ -291,13 +298,16 @@ def _manifest(files: list[tuple[Path, str]], output: str | Path, config: Config)
     time), output and settings. The worker count may change: output does not depend on it."""
     def signature(path: Path) -> list[int] | None:
         try:
+            if remote.is_url(path):
+                return [remote.size(path)]
             info = path.stat()
         except OSError:
             return None
         return [info.st_size, info.st_mtime_ns]
 
     settings = {k: v for k, v in asdict(config).items() if k != "workers"}
-    return {"inputs": [[str(path.resolve()), id_base, signature(path)] for path, id_base in files],
+    return {"inputs": [[path if remote.is_url(path) else str(path.resolve()), id_base, signature(path)]
+                       for path, id_base in files],
             "output": os.path.abspath(output), "config": settings}
 
 
@@ -423,7 +433,7 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     started, cpu_start = time.monotonic(), time.process_time()
     workers = config.workers or len(os.sched_getaffinity(0))
     work = work_folder(output)
-    own = [Path(p) for p in (output, rejects, stats_path, work) if p]
+    own = [Path(p) for p in (output, rejects, stats_path, work) if p and not remote.is_url(p)]
     skipped_files: Counter = Counter()
     files = input_files(inputs, own, config, skipped_files)
     _prepare_work_folder(work, _manifest(files, output, config), resume)

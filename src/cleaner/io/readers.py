@@ -42,7 +42,7 @@ import os
 import stat
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pyarrow as pa
 
@@ -50,6 +50,7 @@ from .. import errors
 from ..config import Config
 from ..document import Document
 from ..stages.decode import DecodeStage
+from . import remote
 from .jsonl import read_jsonl
 from .parquet import read_table
 from .streams import GZIP_MAGIC, LZ4_MAGIC, ZSTD_MAGIC, InputError, MemberStream, PlainStream, Stream, TruncatedInput
@@ -75,22 +76,27 @@ def list_input_files(paths: list[str], pattern: str | None = None,
     files of a kind this package does not read are left out and counted in ``skipped["files"]``."""
     out: list[tuple[Path, str]] = []
     for arg in paths:
+        url = remote.is_url(arg)
         root = Path(arg)
-        if root.is_dir():
+        if remote.is_folder(arg) if url else root.is_dir():
             found: list[tuple[Path, str]] = []
             prefix = _printable(arg.rstrip("/\\")) + "/" if len(paths) > 1 else ""
-            _walk(root, prefix, set(), found)
+            if url:  # URLs stay strings: a Path would fold the "//" of the protocol
+                found = [(file, prefix + relative) for file, relative in remote.list_files(arg)]
+            else:
+                _walk(root, prefix, set(), found)
             for path, id_base in found:
                 relative = id_base[len(prefix):]
-                if pattern and not (fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(path.name, pattern)):
+                name = PurePosixPath(path).name if url else path.name
+                if pattern and not (fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern)):
                     continue
-                if path.is_file() and file_kind(path) is None:
+                if (url or path.is_file()) and file_kind(path) is None:
                     if skipped is not None:
                         skipped["files"] += 1
                     continue
                 out.append((path, id_base))
         else:
-            out.append((root, _printable(arg)))
+            out.append((arg if url else root, _printable(arg)))
     seen: Counter = Counter()
     for i, (path, id_base) in enumerate(out):
         seen[id_base] += 1
@@ -125,9 +131,9 @@ def _walk(folder: Path, prefix: str, seen: set[tuple[int, int]], out: list[tuple
             out.append((path, id_base))
 
 
-def open_input(path: Path):
-    """An input file opened for reading bytes."""
-    return open(path, "rb")
+def open_input(path: Path | str):
+    """An input file (a local path or a URL, see :mod:`cleaner.io.remote`) opened for reading bytes."""
+    return remote.open_input(path) if remote.is_url(path) else open(path, "rb")
 
 
 def _printable(name: str | os.PathLike) -> str:
@@ -138,7 +144,7 @@ def _printable(name: str | os.PathLike) -> str:
 def file_kind(path: Path) -> str | None:
     """``html``, ``text``, ``jsonl`` or ``warc`` from the name (a compression suffix ignored), ``parquet`` or
     ``arrow``, else None."""
-    name = path.name.lower()
+    name = PurePosixPath(path).name.lower() if remote.is_url(path) else path.name.lower()
     for suffix, kind in TABLE_SUFFIXES.items():
         if name.endswith(suffix):
             return kind
@@ -163,18 +169,19 @@ def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None 
         return doc
 
     try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
+        info = None if remote.is_url(path) else path.stat()  # a URL: the store tells when it is opened
+        if info is not None and stat.S_ISDIR(info.st_mode):
             # Folders reach this point only when list_input_files could not list them.
             os.scandir(path).close()
             yield reject(errors.UNREADABLE_FILE, "a folder, not a file")
             return
-        if not stat.S_ISREG(info.st_mode):
+        if info is not None and not stat.S_ISREG(info.st_mode):
             yield reject(errors.UNSUPPORTED_FILE, "not a regular file")
             return
         kind = file_kind(path)
         if kind is None:
-            yield reject(errors.UNSUPPORTED_FILE, f"not a kind clean-corpus reads: {_printable(path.name)!r}")
+            name = _printable(PurePosixPath(path).name)
+            yield reject(errors.UNSUPPORTED_FILE, f"not a kind clean-corpus reads: {name!r}")
             return
         raw = open_input(path)
     except OSError as e:

@@ -17,7 +17,8 @@ import json
 import os
 import re
 import secrets
-from pathlib import Path
+import tempfile
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow as pa
@@ -25,6 +26,7 @@ import pyarrow.parquet as pq
 import zstandard
 
 from ..record import FIELDS
+from . import remote
 
 _FIELD_TYPES = {
     "id": pa.string(), "source": pa.string(), "url": pa.string(), "title": pa.string(), "date": pa.string(),
@@ -54,8 +56,10 @@ class RecordWriter:
     """
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
-        # Hidden, unique, in the same folder (so the rename is atomic), with the usual permissions.
+        self.url = str(path) if remote.is_url(path) else None
+        self.path = Path(tempfile.gettempdir(), PurePosixPath(self.url).name) if self.url else Path(path)
+        # Hidden, unique, in the same folder (so the rename is atomic), with the usual permissions; for a
+        # URL, in the local temporary folder, uploaded when complete.
         self.temp_path = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         self._file = open(self.temp_path, "xb")
         self.count = 0
@@ -84,7 +88,11 @@ class RecordWriter:
             raise
         self._closed = True
         try:
-            os.replace(self.temp_path, self.path)
+            if self.url:
+                remote.upload(str(self.temp_path), self.url)
+                self.temp_path.unlink()
+            else:
+                os.replace(self.temp_path, self.path)
         except BaseException:
             self.temp_path.unlink(missing_ok=True)
             raise
@@ -227,7 +235,7 @@ def _column(values: list[Any], field: pa.Field) -> pa.Array:
 def open_writer(path: str | Path, kept: pa.Schema | None = None) -> RecordWriter:
     """A writer chosen by the file name: ``.jsonl``, ``.jsonl.gz``, ``.jsonl.zst`` or ``.parquet``;
     ``kept``: the types of the kept input columns, for Parquet."""
-    name = Path(path).name.lower()
+    name = PurePosixPath(path).name.lower()
     if name.endswith(".parquet"):
         return ParquetWriter(path, kept=kept)
     for suffix, compression in ((".jsonl", None), (".jsonl.gz", "gzip"), (".jsonl.zst", "zstd")):
