@@ -17,6 +17,7 @@ from .config import SCRIPTS, Config
 from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
 from .io import remote
 from .io.readers import file_kind, list_input_files
+from .progress import configure_logging
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
 EXIT_BUG = 1
@@ -62,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-fields", metavar="A,B", help="input columns to carry into the output records unchanged")
     p.add_argument("--glob", dest="input_glob", metavar="PATTERN",
                    help="in folders, read only files whose path (relative to the folder) or name matches")
+    p.add_argument("--log-level", default="INFO", type=str.upper,
+                   choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="messages of the cleaner logger (default INFO)")
+    p.add_argument("--quiet", action="store_true", help="no progress and only warnings and errors; the summary stays")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -187,12 +191,14 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args)
         check_paths(args)
         check_rule_files(config)
+        configure_logging("WARNING" if args.quiet else args.log_level)
         runner = _engine(args.engine)
         if args.ray_address and args.engine != "ray":
             raise CannotRun("--ray-address is for --engine ray")
         options = {"ray_address": args.ray_address} if args.engine == "ray" else {}
         stats = runner.run(args.inputs, args.output, config, rejects=args.rejects, stats_path=args.stats,
-                           resume=args.resume, progress=sys.stderr.isatty(), **options)
+                           resume=args.resume,
+                           progress=not args.quiet and (args.engine == "local" or sys.stderr.isatty()), **options)
         if args.stats:
             _write_stats(args.stats, stats)
     except (CannotRun, RunError, OSError) as e:  # OSError: a folder became unwritable, the disk filled up

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import pickle
@@ -51,10 +52,15 @@ from ..io import remote
 from ..io.parquet import kept_types
 from ..io.readers import iter_file, list_input_files
 from ..io.writers import open_writer
+from ..progress import Progress
 from .base import RunError, Stats
 from .shards import ShardFunction, ShardResult, cut_shards, process_shard
 
 HANG_GRACE_S = 10.0  # past timeout_s, before the main process kills a worker stuck in C code
+# Input of at most this many bytes is cleaned in the main process when no worker count is set: starting
+# workers (each loading every rule file and dictionary) costs more than they save
+INLINE_BYTES = 1 << 20
+log = logging.getLogger("cleaner")
 _MANIFEST = "manifest.json"
 _POLL_S = 0.2
 
@@ -105,6 +111,7 @@ class ShardTask:
     # position in the shard -> (reason, detail): documents a lost worker was on, rejected on the retry
     lost_on: dict[int, tuple[str, str]] = field(default_factory=dict)
     unattributed_losses: int = 0
+    read_bytes: int = 0  # input bytes read when the shard was cut: the progress its completion stands for
 
 
 
@@ -269,6 +276,32 @@ class _Supervisor:
         self.replaced += 1
 
 
+class _InlineRunner:
+    """The shards cleaned one after another in this process, for an input too small to be worth starting
+    worker processes (:data:`INLINE_BYTES`): the same shard files, so the same output. The time limit
+    still stops Python code (SIGALRM); nothing watches for a hang in C code."""
+
+    replaced = 0
+    peak_worker_rss_mb = 0.0
+
+    def __init__(self, config: Config, work: Path, workers: int, process: ShardFunction):
+        self.config, self.work, self.process = config, work, process
+        self.worker_cpu_seconds = 0.0
+
+    def run(self, tasks: Iterator[ShardTask], on_shard_done: Callable[[ShardTask, int], None],
+            on_tick: Callable[[], None]) -> None:
+        for task in tasks:
+            cpu_start = time.process_time()
+            result = self.process(task.docs, self.config, None)
+            write_shard(self.work, task.index, result)
+            self.worker_cpu_seconds += time.process_time() - cpu_start
+            on_shard_done(task, result.stats.rejected)
+            on_tick()
+
+    def documents_in_progress(self) -> int:
+        return 0
+
+
 # --- the run -------------------------------------------------------------------------------------------
 
 
@@ -328,25 +361,6 @@ def _prepare_work_folder(work: Path, manifest: dict[str, Any], resume: bool) -> 
     _write_atomically(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
 
 
-class _ProgressLine:
-    """One self-overwriting status line on a terminal."""
-
-    def __init__(self, enabled: bool, stream=sys.stderr):
-        self.enabled, self.stream = enabled, stream
-        self.start = self.last = time.monotonic()
-
-    def show(self, read: int, done: int, rejected: int, resumed: int, final: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self.last < 0.5 and not final):
-            return
-        self.last = now
-        rate = (done - resumed) / max(now - self.start, 1e-9)
-        self.stream.write(f"\r{read:,} pages read, {done:,} done, {rejected:,} rejected, {rate:,.0f} docs/s ")
-        if final:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
 def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Path | None,
            config: Config, stats: Stats, kept=None) -> None:
     """All shards complete: dedup over every record, then stream records and rejects into place."""
@@ -367,6 +381,7 @@ def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Pa
                 for reject in meta["rejects"]:
                     rejects_writer.write(reject)
         duplicate_of, similarity, representative = _dedup(signatures, lengths, config, stats, work)
+        log.info("writing %s", output)
         writer = files.enter_context(open_writer(output, kept))
         position = 0
         for index in range(n_shards):
@@ -412,14 +427,18 @@ def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], config: Conf
     The signatures of the whole corpus are memory-mapped from the work folder, not held twice."""
     if not config.dedup or not signatures:
         return None, None, None
+    started = time.monotonic()
     everything = Signatures.concat(signatures, path=work / "signatures")
     signatures.clear()
+    log.info("dedup: %s documents, threshold %s", f"{len(everything):,}", config.threshold)
     exact_jaccard = None
     if config.exact_jaccard:
         exact_jaccard = _exact_jaccard_from_shards(work, [len(x) for x in lengths], config)
     result = find_duplicates(everything, np.concatenate(lengths), config, exact_jaccard=exact_jaccard)
     stats.clusters = len(result.clusters)
     stats.duplicates = sum(d is not None for d in result.duplicate_of)
+    log.info("dedup: %s duplicates in %s clusters (%.1f s)", f"{stats.duplicates:,}", f"{stats.clusters:,}",
+             time.monotonic() - started)
     return result.duplicate_of, result.similarity, result.representative
 
 
@@ -436,14 +455,31 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     own = [Path(p) for p in (output, rejects, stats_path, work) if p and not remote.is_url(p)]
     skipped_files: Counter = Counter()
     files = input_files(inputs, own, config, skipped_files)
-    _prepare_work_folder(work, _manifest(files, output, config), resume)
-    status = _ProgressLine(progress)
-    counts = {"read": 0, "done": 0, "rejected": 0, "resumed": 0, "shards": 0}
+    manifest = _manifest(files, output, config)
+    _prepare_work_folder(work, manifest, resume)
+    sizes = [(entry[2] or [0])[0] or 0 for entry in manifest["inputs"]]
+    inline = config.workers is None and sum(sizes) <= INLINE_BYTES  # --workers N always gets its N workers
+    log.info("%s input files, %s bytes; %s", f"{len(files):,}", f"{sum(sizes):,}",
+             "cleaning in this process (small input)" if inline else f"{workers} worker processes")
+    status = Progress(sum(sizes), enabled=progress)
+    counts = {"read": 0, "done": 0, "rejected": 0, "resumed": 0, "shards": 0, "done_bytes": 0}
     skipped: Counter = Counter()
+    reading: dict[str, Any] = {"before": 0, "file": None, "size": 0}
+
+    def read_bytes() -> int:
+        """Input bytes read so far: whole files, and the position in the open one."""
+        f = reading["file"]
+        try:
+            inside = min(f.tell(), reading["size"]) if f is not None and not f.closed else 0
+        except (OSError, ValueError):
+            inside = 0
+        return reading["before"] + inside
 
     def documents() -> Iterator[Document]:
-        for path, id_base in files:
-            yield from iter_file(path, id_base, config, skipped=skipped)
+        for (path, id_base), size in zip(files, sizes):
+            reading.update(file=None, size=size)
+            yield from iter_file(path, id_base, config, skipped=skipped, opened=lambda f: reading.update(file=f))
+            reading.update(file=None, before=reading["before"] + size)
 
     def tasks() -> Iterator[ShardTask]:
         for index, docs in enumerate(cut_shards(documents(), config)):
@@ -452,23 +488,27 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
             if _meta_path(work, index).exists():
                 counts["done"] += len(docs)
                 counts["resumed"] += len(docs)
+                counts["done_bytes"] = read_bytes()
                 continue
-            yield ShardTask(index, docs)
+            yield ShardTask(index, docs, read_bytes=read_bytes())
 
     def on_shard_done(task: ShardTask, rejected: int) -> None:
         counts["done"] += len(task.docs)
         counts["rejected"] += rejected
+        counts["done_bytes"] = max(counts["done_bytes"], task.read_bytes)
 
-    supervisor = _Supervisor(config, work, workers, process)
+    supervisor = (_InlineRunner if inline else _Supervisor)(config, work, workers, process)
 
     def on_tick() -> None:
-        status.show(counts["read"], counts["done"] + supervisor.documents_in_progress(), counts["rejected"],
+        status.show(counts["done_bytes"], counts["done"] + supervisor.documents_in_progress(), counts["rejected"],
                     counts["resumed"])
 
     supervisor.run(tasks(), on_shard_done, on_tick)
-    status.show(counts["read"], counts["done"], counts["rejected"], counts["resumed"], final=True)
+    status.show(sum(sizes), counts["done"], counts["rejected"], counts["resumed"], final=True)
+    if supervisor.replaced:
+        log.warning("%s worker processes replaced after a hang or crash", supervisor.replaced)
 
-    stats = Stats(workers=workers, workers_replaced=supervisor.replaced, skipped=dict(sorted(skipped.items())),
+    stats = Stats(workers=1 if inline else workers, workers_replaced=supervisor.replaced, skipped=dict(sorted(skipped.items())),
                   skipped_files=skipped_files["files"])
     kept = kept_types(files, config) if config.keep_fields else None
     _merge(work, counts["shards"], output, rejects, config, stats, kept)

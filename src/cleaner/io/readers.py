@@ -41,10 +41,9 @@ import fnmatch
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-
-import pyarrow as pa
+from typing import IO
 
 from .. import errors
 from ..config import Config
@@ -52,7 +51,6 @@ from ..document import Document
 from ..stages.decode import DecodeStage
 from . import remote
 from .jsonl import read_jsonl
-from .parquet import read_table
 from .streams import GZIP_MAGIC, LZ4_MAGIC, ZSTD_MAGIC, InputError, MemberStream, PlainStream, Stream, TruncatedInput
 from .warc import read_warc
 
@@ -159,8 +157,10 @@ def file_kind(path: Path) -> str | None:
     return None
 
 
-def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None = None) -> Iterator[Document]:
-    """One file's documents (see :func:`iter_documents`)."""
+def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None = None,
+              opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[Document]:
+    """One file's documents (see :func:`iter_documents`). ``opened`` is given the file object once it is
+    open, so a caller can follow how far it has been read (``tell()``)."""
     source = _printable(path)
 
     def reject(reason: str, detail: str, doc_id: str = id_base, where: str = source) -> Document:
@@ -184,6 +184,8 @@ def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None 
             yield reject(errors.UNSUPPORTED_FILE, f"not a kind clean-corpus reads: {name!r}")
             return
         raw = open_input(path)
+        if opened is not None:
+            opened(raw)
     except OSError as e:
         yield reject(errors.UNREADABLE_FILE, f"{type(e).__name__}: {e.strerror or e}")
         return
@@ -198,6 +200,10 @@ def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None 
             yield reject(errors.EMPTY, "empty file")
             return
         if kind in TABLE_SUFFIXES.values():
+            import pyarrow as pa  # here: importing pyarrow costs every run a noticeable part of a second
+
+            from .parquet import read_table
+
             try:
                 yield from read_table(raw, kind, id_base, source, config, skipped)
             except (pa.ArrowException, OSError) as e:
