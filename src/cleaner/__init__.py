@@ -8,6 +8,8 @@ part of the package do not pay for loading trafilatura, OpenCC and numba up fron
 """
 import importlib
 import logging
+import sys
+import types
 
 __all__ = ["Config", "Document", "Rejected", "clean_batch", "clean_html", "clean_text", "decode", "dedup"]
 __version__ = "0.1.0"
@@ -16,6 +18,20 @@ _WHERE = {"clean_batch": ".api", "clean_html": ".api", "clean_text": ".api", "Co
           "Document": ".document", "decode": ".stages.decode", "Rejected": ".errors", "dedup": ".dedup"}
 
 logging.getLogger("cleaner").addHandler(logging.NullHandler())  # the application decides where logs go
+
+
+class _Package(types.ModuleType):
+    """Keeps ``cleaner.dedup`` the function when the subpackage of the same name is imported (the import
+    system would set the package attribute to the subpackage, as an eager ``from .dedup import dedup``
+    overwrote it)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _WHERE and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):
