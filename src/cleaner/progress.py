@@ -42,6 +42,7 @@ class Progress:
         self.every_s = every_s
         self.start = self.last = time.monotonic()
         self._bar = None
+        self._shown: tuple[int, int] | None = None  # (bytes, documents) of the last line logged
         if enabled and (self.stream.isatty() if bar is None else bar):
             from tqdm import tqdm  # only for a terminal: costs import time
 
@@ -59,9 +60,9 @@ class Progress:
             if final:
                 self._bar.close()
             return
-        if not final and now - self.last < self.every_s:
+        if (not final and now - self.last < self.every_s) or (final and self._shown == (done_bytes, done)):
             return
-        self.last = now
+        self.last, self._shown = now, (done_bytes, done)
         fraction = min(done_bytes / self.total, 1.0)
         elapsed = now - self.start
         eta = elapsed * (1 - fraction) / fraction if 0 < fraction < 1 else 0.0

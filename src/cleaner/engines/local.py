@@ -59,7 +59,7 @@ from .shards import ShardFunction, ShardResult, cut_shards, process_shard
 HANG_GRACE_S = 10.0  # past timeout_s, before the main process kills a worker stuck in C code
 # Input of at most this many bytes is cleaned in the main process when no worker count is set: starting
 # workers (each loading every rule file and dictionary) costs more than they save
-INLINE_BYTES = 1 << 20
+INLINE_BYTES = 256 << 10
 log = logging.getLogger("cleaner")
 _MANIFEST = "manifest.json"
 _POLL_S = 0.2
@@ -287,19 +287,25 @@ class _InlineRunner:
     def __init__(self, config: Config, work: Path, workers: int, process: ShardFunction):
         self.config, self.work, self.process = config, work, process
         self.worker_cpu_seconds = 0.0
+        self._position = 0
 
     def run(self, tasks: Iterator[ShardTask], on_shard_done: Callable[[ShardTask, int], None],
             on_tick: Callable[[], None]) -> None:
+        def on_document(i: int) -> None:
+            self._position = i
+            on_tick()
+
         for task in tasks:
             cpu_start = time.process_time()
-            result = self.process(task.docs, self.config, None)
+            result = self.process(task.docs, self.config, on_document)
+            self._position = 0
             write_shard(self.work, task.index, result)
             self.worker_cpu_seconds += time.process_time() - cpu_start
             on_shard_done(task, result.stats.rejected)
             on_tick()
 
     def documents_in_progress(self) -> int:
-        return 0
+        return self._position
 
 
 # --- the run -------------------------------------------------------------------------------------------
@@ -500,8 +506,13 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     supervisor = (_InlineRunner if inline else _Supervisor)(config, work, workers, process)
 
     def on_tick() -> None:
-        status.show(counts["done_bytes"], counts["done"] + supervisor.documents_in_progress(), counts["rejected"],
-                    counts["resumed"])
+        # documents done inside unfinished shards stand for their share of the bytes read past done_bytes
+        in_progress = supervisor.documents_in_progress()
+        pending = counts["read"] - counts["done"]
+        done_bytes = counts["done_bytes"]
+        if in_progress and pending:
+            done_bytes += (read_bytes() - done_bytes) * min(in_progress / pending, 1.0)
+        status.show(int(done_bytes), counts["done"] + in_progress, counts["rejected"], counts["resumed"])
 
     supervisor.run(tasks(), on_shard_done, on_tick)
     status.show(sum(sizes), counts["done"], counts["rejected"], counts["resumed"], final=True)
