@@ -150,7 +150,7 @@ def check_paths(args: argparse.Namespace) -> None:
                     f.read(1)
             except OSError as e:
                 raise CannotRun(f"cannot read {arg}: {e.strerror or e}") from None
-    if not list_input_files(args.inputs):
+    if not list_input_files(args.inputs, args.input_glob):
         raise CannotRun("no input files found in " + " ".join(args.inputs))
     if args.engine == "ray" and (os.path.isdir(args.output) or args.output.endswith(os.sep)):
         folder = Path(args.output)  # Parquet shards and a manifest go there
