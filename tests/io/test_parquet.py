@@ -8,6 +8,8 @@ from collections import Counter
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cleaner import errors
 from cleaner.cli import main
@@ -126,3 +128,15 @@ def test_warc_records_keep_their_record_id_and_date(realworld):
     assert docs and all(d.meta["warc_record_id"].startswith("<urn:uuid:") for d in docs)
     assert all(len(d.meta["warc_date"]) >= 20 and d.meta["warc_date"][:2] == "20" for d in docs)
     assert len({d.meta["warc_record_id"] for d in docs}) == len(docs)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.none() | st.text(max_size=30), max_size=300), group=st.integers(1, 50))
+def test_every_row_is_one_document_in_order_whatever_the_row_groups(tmp_path, texts, group):
+    path = tmp_path / "h.parquet"
+    pq.write_table(pa.table({"text": pa.array(texts, pa.string())}), path, row_group_size=group)
+    docs = read([path], Config())
+    assert [d.source for d in docs] == [f"{path}:{i}" for i in range(len(texts))]
+    assert [None if d.rejected else d.text for d in docs] == [
+        None if t is None else t.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for t in texts]
+    assert all(d.rejected in (None, errors.BAD_RECORD) for d in docs)
