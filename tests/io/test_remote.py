@@ -59,4 +59,4 @@ def test_url_files_are_listed_and_read_like_local_ones(store):
     files = list_input_files(["memory://crawl/x"])
     assert [i for _, i in files] == ["a.txt"]
     [doc] = [d for path, id_base in files for d in iter_file(path, id_base, Config())]
-    assert doc.text == ARTICLE and doc.source == "memory://crawl/x/a.txt"
+    assert doc.raw == ARTICLE.encode("gb18030") and doc.kind == "text" and doc.source == "memory://crawl/x/a.txt"
