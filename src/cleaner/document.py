@@ -27,6 +27,8 @@ class Document:
     removed: list[tuple[str, str]] = field(default_factory=list)
     rejected: str | None = None
     reject_detail: str | None = None
+    # input columns named by Config.keep_fields, carried unchanged into the output record
+    kept: dict[str, Any] = field(default_factory=dict)
     # Parsed lxml tree handed from HTML preparation to extraction so a page is parsed once.
     tree: Any = field(default=None, repr=False, compare=False)
 

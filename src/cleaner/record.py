@@ -6,7 +6,10 @@ from typing import Any
 from .document import Document
 
 FIELDS = ("id", "source", "url", "title", "date", "text", "encoding", "script", "spun", "spin_score",
-          "cluster", "duplicate_of", "similarity")
+          "cluster", "duplicate_of", "similarity", "warc_record_id", "warc_date")
+# Every column an output or rejects row can have: FIELDS, then removed (--explain) and the reject reason.
+# Input columns carried through (Config.keep_fields) come after these and may not reuse their names.
+OUTPUT_FIELDS = (*FIELDS, "removed", "rejected", "reject_detail")
 
 
 def to_record(doc: Document, explain: bool = False) -> dict[str, Any]:
@@ -25,7 +28,10 @@ def to_record(doc: Document, explain: bool = False) -> dict[str, Any]:
         "cluster": None,
         "duplicate_of": None,
         "similarity": None,
+        "warc_record_id": doc.meta.get("warc_record_id"),
+        "warc_date": doc.meta.get("warc_date"),
     }
     if explain:
         record["removed"] = [{"rule": rule, "text": text} for rule, text in doc.removed]
+    record.update(doc.kept)
     return record
