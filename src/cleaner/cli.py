@@ -17,7 +17,7 @@ from .config import SCRIPTS, Config
 from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
 from .io import remote
 from .io.readers import file_kind, list_input_files
-from .progress import configure_logging
+from .engines.progress import configure_logging
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
 EXIT_BUG = 1

@@ -30,7 +30,6 @@ import pickle
 import resource
 import shutil
 import signal
-import sys
 import tempfile
 import time
 from collections import Counter, deque
@@ -52,7 +51,7 @@ from ..io import remote
 from ..io.parquet import kept_types
 from ..io.readers import iter_file, list_input_files
 from ..io.writers import open_writer
-from ..progress import Progress
+from .progress import Progress
 from .base import RunError, Stats
 from .shards import ShardFunction, ShardResult, cut_shards, process_shard
 

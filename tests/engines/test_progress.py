@@ -6,7 +6,7 @@ import logging
 import re
 
 from cleaner.cli import main
-from cleaner.progress import Progress, configure_logging
+from cleaner.engines.progress import Progress, configure_logging
 
 from conftest import SEEDS
 
