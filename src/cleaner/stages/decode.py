@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from functools import cache
 from typing import NamedTuple
 
 import chardet
@@ -31,6 +29,7 @@ import chardet
 from .. import errors
 from ..document import Document
 from ..text.charsets import META_PREFIX, codec_name, declared_labels, header_labels
+from ..text.plausibility import plausibility, private_use
 from .base import Stage
 
 SOURCES = ("bom", "header", "meta", "utf-8", "mixed", "detected")
@@ -110,7 +109,6 @@ _DETECT_WIDE = 1024 * 1024          # bytes it looks at when the first look is u
 _CONFIDENT = 0.5                    # chardet confidence taken without a second opinion
 _SCORE_CHARS = 8 * 1024             # bytes of non-ASCII-bearing text each candidate is judged on
 _MULTIBYTE_EVIDENCE = 0.5          # see _judge
-_MAX_REPLACED = 0.1                 # candidates replacing more of the non-ASCII characters are dropped
 # Evidence that the bytes are UTF-8 and a legacy declaration is wrong: this many multi-byte UTF-8
 # sequences, all valid. Legacy CJK text forms a valid UTF-8 sequence by chance now and then, rarely
 # three, while a GB18030 declaration "decodes" much short UTF-8 Chinese text strictly.
@@ -119,8 +117,6 @@ _UTF8_EVIDENCE = 3
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 # Byte sequences that only 7-bit escape encodings (ISO-2022-*, HZ) produce in ASCII-only data.
 _ESCAPE_ENCODING = re.compile(rb"\x1b[$(]|~\{")
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-_C1_CONTROL = re.compile("[\x80-\x9f]")
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 _ASCII_BYTE = re.compile(rb"[\x00-\x7f]")
 
@@ -221,7 +217,7 @@ def _believed(data: bytes, readings: list[tuple[str, float, _Reading]],
     best = clean[0]
     if len(clean) > 1:
         sample = _sample(data)
-        best = max(clean, key=lambda r: (_plausibility(sample, r[2].codec), -clean.index(r)))
+        best = max(clean, key=lambda r: (plausibility(sample, r[2].codec), -clean.index(r)))
     for source, _, reading in readings:
         if reading is not best[2]:
             notes.append(f"{source} charset {reading.codec} overruled: the bytes read better as {best[2].codec}")
@@ -239,14 +235,14 @@ def _multibyte_rival(data: bytes, reading: _Reading) -> _Reading | None:
     if not reading.suspicious and not _single_byte(reading.codec):
         return None
     sample = _sample(data)
-    score = _plausibility(sample, reading.codec)
+    score = plausibility(sample, reading.codec)
     if not reading.suspicious and score >= _PLAUSIBLE_SINGLE_BYTE:
         return None
     best = None
     for candidate in _CJK_CANDIDATES:
         rival = _read_as(data, _web_family(candidate))
         if rival is not None and not rival.suspicious:
-            rival_score = _plausibility(sample, rival.codec)
+            rival_score = plausibility(sample, rival.codec)
             if rival_score > score:
                 best, score = rival, rival_score
     return best
@@ -276,7 +272,7 @@ def _read_mixed(data: bytes, declared: list[str]) -> _Reading | None:
             continue
         reading = _read_as(line, family)
         if is_utf8 and (reading is None or reading.suspicious
-                        or _plausibility(line, "utf-8") >= _plausibility(line, reading.codec)):
+                        or plausibility(line, "utf-8") >= plausibility(line, reading.codec)):
             texts.append(line.decode("utf-8"))
             continue
         if reading is None:
@@ -323,7 +319,7 @@ def _read_as(data: bytes, family: tuple[str, ...]) -> _Reading | None:
         if text is not None:
             # Private-use characters are junk only in legacy codecs' user-defined areas; in UTF-8 they
             # are real (icon fonts put their glyphs there).
-            junk = 0 if codec.startswith("utf") else _private_use(text)
+            junk = 0 if codec.startswith("utf") else private_use(text)
             if not junk:
                 return _Reading(text, codec, 0, 0)
             readings.append(_Reading(text, codec, 0, junk))
@@ -333,7 +329,7 @@ def _read_as(data: bytes, family: tuple[str, ...]) -> _Reading | None:
         if codec not in (r.codec for r in readings):
             text = data.decode(codec, "replace")
             replaced = text.count("\ufffd")
-            readings.append(_Reading(text, codec, replaced, replaced + _private_use(text)))
+            readings.append(_Reading(text, codec, replaced, replaced + private_use(text)))
     return min(readings, key=lambda r: (r.suspicious, family.index(r.codec)))
 
 
@@ -402,108 +398,10 @@ def _judge(sample: bytes, codec: str) -> float:
     """Plausibility, plus ``_MULTIBYTE_EVIDENCE`` when a multi-byte codec reads every byte as part of a
     valid character: single-byte code pages read any bytes without error, so their clean reading is no
     evidence, while short CJK text has too few characters for plausibility alone to be sure."""
-    score = _plausibility(sample, codec)
+    score = plausibility(sample, codec)
     if codec in _MULTIBYTE and _strict(sample, codec) is not None and score > 0:
         score += _MULTIBYTE_EVIDENCE
     return score
-
-
-def _plausibility(sample: bytes, codec: str) -> float:
-    """How much ``sample`` read with ``codec`` looks like real writing, at most 1.
-
-    The share of non-ASCII characters that are common letters, kana, hangul, hanzi or punctuation, less
-    ten for each replacement, private-use or C1 control character (what ISO-8859 code pages make of
-    bytes 0x80-0x9F, which pages do not contain: HTML reads them as Windows code page characters).
-    Three signs of legacy CJK bytes read with an alphabetic code page (runs like "ÖÐÎÄ", "“ú–{Œê",
-    "มcล้ค") make a letter not count: a capital right after another letter, a Latin, Greek or Cyrillic
-    letter standing alone between non-letters, and a letter touching a letter of another alphabet.
-    Hanzi and kana may touch Latin letters ("iPhone手机").
-    """
-    try:
-        text = sample.decode(codec, "replace")
-    except LookupError:
-        return -1.0
-    non_ascii = len(text) - sum(1 for _ in filter(str.isascii, text))
-    if not non_ascii:
-        return 1.0
-    bad = text.count("\ufffd")
-    if bad > _MAX_REPLACED * non_ascii:
-        return -bad / non_ascii
-    bad += _private_use(text) + len(_C1_CONTROL.findall(text))
-    common = _common_characters()
-    padded = f" {text} "
-    good = 0
-    for k in range(1, len(padded) - 1):
-        char = padded[k]
-        if char < "\x80" or char not in common:
-            continue
-        script = _script(char)
-        if script and script != _CJK:
-            before, after = _script(padded[k - 1]), _script(padded[k + 1])
-            if (before and before != script) or (after and after != script):
-                continue
-            if script in _CASED and not before and not after:
-                continue
-            if char.isupper() and before:
-                continue
-        good += 1
-    return (good - 10 * bad) / non_ascii
-
-
-_LATIN, _GREEK, _CYRILLIC, _HEBREW, _ARABIC, _THAI, _CJK = range(1, 8)
-_CASED = (_LATIN, _GREEK, _CYRILLIC)
-_SCRIPT_STARTS, _SCRIPT_IDS = zip(*(  # (first code point, script from there on; 0 = not a letter)
-    (0x00, 0), (0x41, _LATIN), (0x5B, 0), (0x61, _LATIN), (0x7B, 0), (0xC0, _LATIN), (0xD7, 0),
-    (0xD8, _LATIN), (0xF7, 0), (0xF8, _LATIN), (0x250, 0), (0x370, _GREEK), (0x400, _CYRILLIC),
-    (0x500, 0), (0x5D0, _HEBREW), (0x5EB, 0), (0x620, _ARABIC), (0x64B, 0), (0xE01, _THAI), (0xE5C, 0),
-    (0x1E00, _LATIN), (0x1F00, 0), (0x3041, _CJK), (0x3100, 0), (0x3400, _CJK), (0xA000, 0),
-    (0xAC00, _CJK), (0xD7A4, 0), (0xF900, _CJK), (0xFB00, 0), (0x20000, _CJK), (0x30000, 0),
-))
-
-
-def _script(char: str) -> int:
-    """The alphabet ``char`` is a letter of (0 for digits, punctuation, symbols)."""
-    return _SCRIPT_IDS[bisect_right(_SCRIPT_STARTS, ord(char)) - 1]
-
-
-@cache
-def _common_characters() -> frozenset[str]:
-    """Characters ordinary text is made of, beyond ASCII.
-
-    The hanzi, kanji and hangul are the "level 1" (most frequent) sets that the national standards
-    themselves define, read out of the codecs: GB2312 rows 16-55, Big5 A440-C67E, JIS X 0208 rows 16-47,
-    the 2,350 KS X 1001 syllables. Mojibake is made of rare hanzi, half-width katakana, box drawing and
-    symbols, which are all missing here.
-    """
-    chars: set[str] = set()
-
-    def table(codec: str, leads: range, trails: list[int]) -> None:
-        for lead in leads:
-            for trail in trails:
-                try:
-                    chars.add(bytes((lead, trail)).decode(codec))
-                except UnicodeDecodeError:
-                    pass
-
-    euc_trails = list(range(0xA1, 0xFF))
-    table("gb2312", range(0xB0, 0xD8), euc_trails)
-    table("big5", range(0xA4, 0xC7), list(range(0x40, 0x7F)) + euc_trails)
-    table("euc_jp", range(0xB0, 0xD0), euc_trails)
-    table("euc_kr", range(0xB0, 0xC9), euc_trails)
-    ranges = (
-        (0x00C0, 0x024F),  # Latin letters with diacritics (× and ÷ removed below)
-        (0x0370, 0x03FF), (0x0400, 0x04FF), (0x05D0, 0x05EA), (0x0620, 0x064A), (0x0E01, 0x0E5B),
-        (0x1E00, 0x1EFF),  # Greek, Cyrillic, Hebrew, Arabic, Thai letters; Vietnamese Latin
-        (0x2010, 0x2027), (0x2030, 0x203B),  # dashes, quotes, ellipsis, per mille, reference mark
-        (0x3000, 0x3011), (0x3014, 0x301F),  # CJK punctuation and brackets
-        (0x3041, 0x3096), (0x30A1, 0x30FC),  # hiragana, katakana
-        (0xFF01, 0xFF5E),  # full-width ASCII
-    )
-    for first, last in ranges:
-        chars.update(map(chr, range(first, last + 1)))
-    chars.update("\u00a0\u00a9\u00ab\u00ae\u00b0\u00b7\u00bb")
-    chars.difference_update("\u00d7\u00f7")
-    return frozenset(chars)
 
 
 def _strict(data: bytes, codec: str) -> str | None:
@@ -511,10 +409,6 @@ def _strict(data: bytes, codec: str) -> str | None:
         return data.decode(codec)
     except (UnicodeDecodeError, LookupError):
         return None
-
-
-def _private_use(text: str) -> int:
-    return len(_PRIVATE_USE.findall(text))
 
 
 def _looks_like_utf8(data: bytes) -> bool:
