@@ -37,7 +37,7 @@ def confirmation_bounds(config: Config) -> tuple[float, float]:
 def exact_jaccard_of_texts(texts: Sequence[str], pairs: np.ndarray, config: Config) -> np.ndarray:
     """Exact Jaccard of the pairs (k, 2) of indices into ``texts``, as :func:`dedup` computes it. A text's
     view and shingling do not depend on the other texts, so any subset holding the pairs' texts will do."""
-    return Views.from_texts(texts).exact_jaccard(pairs, config)
+    return Views.from_texts(texts, config).exact_jaccard(pairs, config)
 
 
 def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Config | None = None,
@@ -57,7 +57,7 @@ def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Con
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     if not config.exact_jaccard:
         return find_duplicates(signatures_for(texts, config), lengths, config)
-    views = Views.from_texts(texts)  # kept for the exact check: 4 bytes per character of the corpus
+    views = Views.from_texts(texts, config)  # kept for the exact check: 4 bytes per character of the corpus
     return find_duplicates(signatures_of_views(views, config), lengths, config,
                            exact_jaccard=lambda pairs: views.exact_jaccard(pairs, config))
 

@@ -155,7 +155,7 @@ def signatures_of_views(views: Views, config: Config) -> Signatures:
 
 def signatures_for(texts: Sequence[str], config: Config) -> Signatures:
     """Normalise ``texts`` and compute their signatures, :data:`BATCH_TEXTS` texts at a time."""
-    parts = [signatures_of_views(Views.from_texts(texts[i:i + BATCH_TEXTS]), config)
+    parts = [signatures_of_views(Views.from_texts(texts[i:i + BATCH_TEXTS], config), config)
              for i in range(0, len(texts), BATCH_TEXTS)]
     if not parts:
         return signatures_of_views(Views.from_strings([], np.zeros(0, dtype=bool)), config)
