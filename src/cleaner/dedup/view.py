@@ -1,0 +1,328 @@
+"""Normalised views of a text for comparing documents (near-duplicate detection).
+
+Two copies of an article should give the same view although one is in Traditional script, uses
+full-width letters, other punctuation or line breaks, or had words swapped by a spinner.
+
+:func:`comparison_view` defines the view on one text with ``unicodedata``, OpenCC and the spin
+lexicon. :func:`comparison_views` gives the same views for a whole batch in one compiled pass over
+code-point arrays, parallel over documents:
+
+1. a per-character table: punctuation, symbols and white space deleted, NFKC (full-width to
+   half-width, compatibility ideographs to unified ones), lower case;
+2. Simplified script: the longest OpenCC t2s phrase at each place, else OpenCC's own conversion of the
+   single character (every t2s key and value has the same length, so this runs in place);
+3. spun forms mapped back: the longest lexicon word at each place (:class:`cleaner.spin.SpinLexicon`).
+
+Steps 2 and 3 are two leftmost-longest rewrites, run one after the other as OpenCC and the spin map do:
+one automaton over the union of their words would match differently where a phrase overlaps a spun form.
+
+Step 1 is exact per character except where NFKC or lower case depend on the neighbours: combining marks
+and conjoining Hangul jamo (NFKC composes them with the character before) and capital sigma (final
+sigma). A text holding one of these takes :func:`comparison_view` instead; tests check that both give
+the same view on the shared texts and on arbitrary Unicode.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import unicodedata
+
+import numba
+import numpy as np
+from numba import prange
+
+from ..stages.spin import SpinLexicon, load_spin_lexicon
+from ..text.chars import ASSIGNED_PLANES, char_table, code_points, from_code_points, unicode_chars
+from ..text.opencc import t2s_characters, t2s_phrases, to_simplified
+from .compiled import kernel
+
+
+# Apostrophes join the parts of a word ("don't" and "dont" agree); other punctuation separates words.
+_APOSTROPHES = "'\u2019\u02bc"
+_SPACE = ord(" ")
+_DELETE = -1
+# Conjoining Hangul jamo (leading, vowel, trailing; old jamo extensions A and B): NFKC composes them.
+_JAMO = ((0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
+_PARALLEL_CHUNK = 32
+
+
+@functools.cache
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """Lookup tables: characters that are not text (punctuation, symbols, separators, controls, format
+    characters, lone surrogates), and apostrophes. Symbols count: decorations such as ★ or ■ vary
+    between copies."""
+    non_text = char_table(unicode_chars(("P", "S", "Z", "Cc", "Cf", "Cs")))
+    return non_text, char_table(_APOSTROPHES)
+
+
+def _text_only(text: str) -> str:
+    codes = code_points(text)
+    return from_code_points(codes[~_tables()[0][codes]])
+
+
+def comparison_view(text: str, lexicon: SpinLexicon | None = None) -> str:
+    """``text`` as dedup compares it: punctuation, symbols and white space removed, NFKC (which also
+    turns full-width forms half-width), Simplified script, spun words mapped back to their normal
+    words (``lexicon``, by default the shipped one), lower case. For CJK text, whose words are not
+    separated by spaces."""
+    text = _text_only(text)
+    # Nearly all Chinese text is NFKC once its full-width punctuation is gone, and the check is cheap.
+    if not unicodedata.is_normalized("NFKC", text):
+        text = _text_only(unicodedata.normalize("NFKC", text))  # ⑴ -> (1): punctuation again
+    return (lexicon or load_spin_lexicon()).map_back(to_simplified(text)).lower()
+
+
+def comparison_words(text: str) -> list[str]:
+    """The words of ``text`` for word shingles: NFKC, lower case, split at white space, punctuation and
+    symbols (so "word,word" and "word, word" agree), apostrophes removed (so "don't" and "dont" agree).
+    For space-separated text."""
+    non_text, apostrophes = _tables()
+    codes = code_points(unicodedata.normalize("NFKC", text).lower())
+    codes = codes[~apostrophes[codes]]
+    codes = np.where(non_text[codes], _SPACE, codes)
+    return from_code_points(codes).split()
+
+
+# --- the compiled view ----------------------------------------------------------------------------------
+
+def _in_context(c: str) -> bool:
+    """Whether NFKC or lower case of ``c`` depends on its neighbours (see the module docstring)."""
+    code = ord(c)
+    return (unicodedata.category(c)[0] == "M" or unicodedata.combining(c) != 0 or c == "\u03a3"
+            or any(lo <= code <= hi for lo, hi in _JAMO))
+
+
+@functools.cache
+def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step 1 per code point: (fold, expansions, expansion offsets, context).
+
+    ``fold[c]`` is the one code point ``c`` becomes, :data:`_DELETE`, or ``-2 - k`` for expansion ``k``
+    (``expansions[offsets[k]:offsets[k + 1]]``, as for ⑴ -> 1 or ㍻ -> 平成); ``context[c]`` marks the
+    characters whose view depends on their neighbours."""
+    non_text = _tables()[0]
+    fold = np.arange(sys.maxunicode + 1, dtype=np.int32)
+    context = np.zeros(sys.maxunicode + 1, dtype=np.bool_)
+    expansions: list[int] = []
+    offsets = [0]
+    for plane in ASSIGNED_PLANES:
+        for code in plane:
+            if non_text[code]:
+                fold[code] = _DELETE
+                continue
+            c = chr(code)
+            normal = unicodedata.normalize("NFKC", c)
+            if _in_context(c) or (normal != c and _in_context(normal[0])) or "\u03a3" in normal:
+                context[code] = True
+            out = "".join(ch for ch in normal if not non_text[ord(ch)]).lower()
+            if out == c:
+                continue
+            if len(out) <= 1:
+                fold[code] = ord(out) if out else _DELETE
+            else:
+                fold[code] = -2 - (len(offsets) - 1)
+                expansions.extend(map(ord, out))
+                offsets.append(len(expansions))
+    return fold, np.array(expansions, dtype=np.int32), np.array(offsets, dtype=np.int64), context
+
+
+class Trie:
+    """Words for leftmost-longest replacement inside numba: node transitions in an open-addressing
+    hash table keyed by (node, code point), each node's replacement (or -1), and the replacements flat.
+
+    Written here because the matching runs inside the compiled per-document loop, where no Python
+    library (pyahocorasick, ahocorasick-rs) can be called; and for the longest match at each place a
+    trie walk suffices (keys are a few characters long; Aho-Corasick's failure links would buy nothing).
+    """
+
+    def __init__(self, replacements: dict[str, str]):
+        edges: dict[tuple[int, int], int] = {}
+        value = [-1]
+        out: list[int] = []
+        out_offsets = [0]
+        for key, replacement in replacements.items():
+            node = 0
+            for c in key:
+                node = edges.setdefault((node, ord(c)), len(value))
+                if node == len(value):
+                    value.append(-1)
+            value[node] = len(out_offsets) - 1
+            out.extend(map(ord, replacement))
+            out_offsets.append(len(out))
+        size = 1 << max(4, (2 * len(edges)).bit_length())
+        self.slots = np.zeros(size, dtype=np.uint64)  # (node * 2^21 + code point + 1); 0: empty slot
+        self.children = np.zeros(size, dtype=np.int32)
+        self.first = np.full(sys.maxunicode + 1, -1, dtype=np.int32)  # the root's children, dense
+        for (node, code), child in edges.items():
+            if node == 0:
+                self.first[code] = child
+            slot = _slot(self.slots, _edge_key(node, code))
+            self.slots[slot] = _edge_key(node, code)
+            self.children[slot] = child
+        self.value = np.array(value, dtype=np.int32)
+        self.out = np.array(out, dtype=np.int32)
+        self.out_offsets = np.array(out_offsets, dtype=np.int64)
+        lengths = [len(r) / len(k) for k, r in replacements.items()]
+        self.growth = max(lengths, default=1.0)  # the most a text can grow by replacement
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return self.first, self.slots, self.children, self.value, self.out, self.out_offsets
+
+
+@kernel(inline="always")
+def _edge_key(node, code):
+    return np.uint64(node) * np.uint64(1 << 21) + np.uint64(code) + np.uint64(1)
+
+
+@kernel()
+def _slot(slots, key):
+    """The slot holding ``key``, or the empty slot where it would go."""
+    mask = np.uint64(slots.size - 1)
+    h = key * np.uint64(0x9E3779B97F4A7C15)
+    slot = (h ^ (h >> np.uint64(29))) & mask
+    while slots[slot] != 0 and slots[slot] != key:
+        slot = (slot + np.uint64(1)) & mask
+    return slot
+
+
+@kernel(inline="always")
+def _longest(buf, start, end, first, slots, children, value):
+    """(length, replacement index) of the longest trie word at ``buf[start:end]``; (0, -1) for none."""
+    node = first[buf[start]]
+    if node < 0:  # most places: one table lookup
+        return 0, -1
+    best, best_value = (1, value[node]) if value[node] >= 0 else (0, -1)
+    j = start + 1
+    while j < end:
+        slot = _slot(slots, _edge_key(node, buf[j]))
+        if slots[slot] == 0:
+            break
+        node = children[slot]
+        j += 1
+        if value[node] >= 0:
+            best, best_value = j - start, value[node]
+    return best, best_value
+
+
+@kernel(parallel=True)
+def _fold_lengths(codes, offsets, fold, exp_offsets, context, lengths, in_context):
+    for d in prange(offsets.size - 1):
+        total = 0
+        flagged = False
+        for i in range(offsets[d], offsets[d + 1]):
+            c = codes[i]
+            f = fold[c]
+            flagged |= context[c]
+            if f >= 0:
+                total += 1
+            elif f < _DELETE:
+                k = -2 - f
+                total += exp_offsets[k + 1] - exp_offsets[k]
+        lengths[d] = total
+        in_context[d] = flagged
+
+
+@kernel(parallel=True)
+def _fold_and_simplify(codes, offsets, fold, expansions, exp_offsets, folded, folded_offsets,
+                       t2s_chars, first, slots, children, value, out, out_offsets):
+    """Steps 1 and 2 of every document into ``folded`` (at ``folded_offsets``)."""
+    for d in prange(offsets.size - 1):
+        w = folded_offsets[d]
+        for i in range(offsets[d], offsets[d + 1]):
+            f = fold[codes[i]]
+            if f >= 0:
+                folded[w] = f
+                w += 1
+            elif f < _DELETE:
+                k = -2 - f
+                for e in range(exp_offsets[k], exp_offsets[k + 1]):
+                    folded[w] = expansions[e]
+                    w += 1
+        i, end = folded_offsets[d], folded_offsets[d + 1]
+        while i < end:  # t2s keys and values have equal lengths: in place
+            length, v = _longest(folded, i, end, first, slots, children, value)
+            if length:
+                for e in range(length):
+                    folded[i + e] = out[out_offsets[v] + e]
+                i += length
+            else:
+                folded[i] = t2s_chars[folded[i]]
+                i += 1
+
+
+@kernel(parallel=True)
+def _map_back(folded, folded_offsets, mapped, mapped_offsets, lengths, first, slots, children, value, out,
+              out_offsets):
+    """Step 3: every document's spun forms replaced, into ``mapped`` from ``mapped_offsets`` (room for
+    the most growth); ``lengths`` gets each result's length."""
+    for d in prange(folded_offsets.size - 1):
+        w = mapped_offsets[d]
+        i, end = folded_offsets[d], folded_offsets[d + 1]
+        while i < end:
+            length, v = _longest(folded, i, end, first, slots, children, value)
+            if length:
+                for e in range(out_offsets[v], out_offsets[v + 1]):
+                    mapped[w] = out[e]
+                    w += 1
+                i += length
+            else:
+                mapped[w] = folded[i]
+                w += 1
+                i += 1
+        lengths[d] = w - mapped_offsets[d]
+
+
+@kernel(parallel=True)
+def _compact(mapped, mapped_offsets, lengths, views, view_offsets):
+    for d in prange(lengths.size):
+        views[view_offsets[d]:view_offsets[d] + lengths[d]] = mapped[mapped_offsets[d]:mapped_offsets[d] + lengths[d]]
+
+
+@functools.cache
+def _t2s_trie() -> Trie:
+    return Trie(t2s_phrases())
+
+
+@functools.cache
+def _spin_trie(lexicon: SpinLexicon) -> Trie:
+    return Trie(lexicon.mapping)
+
+
+def _offsets(lengths: np.ndarray) -> np.ndarray:
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
+
+
+def comparison_views(texts: list[str], lexicon: SpinLexicon | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`comparison_view` of every text, flat: (code points ``uint32``, offsets (n + 1,) ``int64``),
+    view ``i`` being ``codes[offsets[i]:offsets[i + 1]]``."""
+    lexicon = lexicon or load_spin_lexicon()
+    n = len(texts)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    offsets = _offsets(lengths)
+    fold, expansions, exp_offsets, context = _fold_table()
+    t2s, spin = _t2s_trie(), _spin_trie(lexicon)
+    folded_lengths = np.empty(n, dtype=np.int64)
+    in_context = np.empty(n, dtype=np.bool_)
+    with numba.parallel_chunksize(_PARALLEL_CHUNK):
+        _fold_lengths(codes, offsets, fold, exp_offsets, context, folded_lengths, in_context)
+        folded_offsets = _offsets(folded_lengths)
+        folded = np.empty(folded_offsets[-1], dtype=np.int32)
+        _fold_and_simplify(codes, offsets, fold, expansions, exp_offsets, folded, folded_offsets,
+                           t2s_characters(), *t2s.arrays)
+        mapped_offsets = _offsets(np.ceil(folded_lengths * spin.growth).astype(np.int64))
+        mapped = np.empty(mapped_offsets[-1], dtype=np.int32)
+        view_lengths = np.empty(n, dtype=np.int64)
+        _map_back(folded, folded_offsets, mapped, mapped_offsets, view_lengths, *spin.arrays)
+        del folded
+        for d in np.flatnonzero(in_context).tolist():  # rare: texts whose NFKC or case needs context
+            view = code_points(comparison_view(texts[d], lexicon))
+            view_lengths[d] = len(view)
+            mapped_offsets[d] = mapped.size
+            mapped = np.concatenate([mapped, view.astype(np.int32)])
+        view_offsets = _offsets(view_lengths)
+        views = np.empty(view_offsets[-1], dtype=np.int32)
+        _compact(mapped, mapped_offsets, view_lengths, views, view_offsets)
+    return views.view(np.uint32), view_offsets
