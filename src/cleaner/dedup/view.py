@@ -11,7 +11,7 @@ code-point arrays, parallel over documents:
    half-width, compatibility ideographs to unified ones), lower case;
 2. Simplified script: the longest OpenCC t2s phrase at each place, else OpenCC's own conversion of the
    single character (every t2s key and value has the same length, so this runs in place);
-3. spun forms mapped back: the longest lexicon word at each place (:class:`cleaner.spin.SpinLexicon`).
+3. spun forms mapped back: the longest lexicon word at each place (:class:`cleaner.stages.spin.SpinLexicon`).
 
 Steps 2 and 3 are two leftmost-longest rewrites, run one after the other as OpenCC and the spin map do:
 one automaton over the union of their words would match differently where a phrase overlaps a spun form.
@@ -19,7 +19,8 @@ one automaton over the union of their words would match differently where a phra
 Step 1 is exact per character except where NFKC or lower case depend on the neighbours: combining marks
 and conjoining Hangul jamo (NFKC composes them with the character before) and capital sigma (final
 sigma). A text holding one of these takes :func:`comparison_view` instead; tests check that both give
-the same view on the shared texts and on arbitrary Unicode.
+the same view on the shared texts and on arbitrary Unicode. All three steps run in place over one
+copy of the batch's code points, so the batch costs about 8 bytes a character at its peak.
 """
 from __future__ import annotations
 
@@ -40,7 +41,6 @@ from .compiled import kernel
 # Apostrophes join the parts of a word ("don't" and "dont" agree); other punctuation separates words.
 _APOSTROPHES = "'\u2019\u02bc"
 _SPACE = ord(" ")
-_DELETE = -1
 # Conjoining Hangul jamo (leading, vowel, trailing; old jamo extensions A and B): NFKC composes them.
 _JAMO = ((0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
 _PARALLEL_CHUNK = 32
@@ -85,6 +85,11 @@ def comparison_words(text: str) -> list[str]:
 
 # --- the compiled view ----------------------------------------------------------------------------------
 
+# Step 1's table (:func:`_fold_table`) holds a code point, or one of these, or ``_EXPANSION - k`` for
+# expansion ``k``.
+_DELETE, _CONTEXT, _EXPANSION = -1, -2, -3
+
+
 def _in_context(c: str) -> bool:
     """Whether NFKC or lower case of ``c`` depends on its neighbours (see the module docstring)."""
     code = ord(c)
@@ -93,15 +98,14 @@ def _in_context(c: str) -> bool:
 
 
 @functools.cache
-def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Step 1 per code point: (fold, expansions, expansion offsets, context).
+def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Step 1 per code point: (fold, expansions, expansion offsets).
 
-    ``fold[c]`` is the one code point ``c`` becomes, :data:`_DELETE`, or ``-2 - k`` for expansion ``k``
-    (``expansions[offsets[k]:offsets[k + 1]]``, as for ⑴ -> 1 or ㍻ -> 平成); ``context[c]`` marks the
-    characters whose view depends on their neighbours."""
+    ``fold[c]`` is the one code point ``c`` becomes, :data:`_DELETE`, :data:`_CONTEXT` for characters
+    whose view depends on their neighbours, or ``_EXPANSION - k`` for expansion ``k``
+    (``expansions[offsets[k]:offsets[k + 1]]``, as for ⑴ -> 1 or ㍻ -> 平成)."""
     non_text = _tables()[0]
     fold = np.arange(sys.maxunicode + 1, dtype=np.int32)
-    context = np.zeros(sys.maxunicode + 1, dtype=np.bool_)
     expansions: list[int] = []
     offsets = [0]
     for plane in ASSIGNED_PLANES:
@@ -111,23 +115,25 @@ def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
                 continue
             c = chr(code)
             normal = unicodedata.normalize("NFKC", c)
-            if _in_context(c) or (normal != c and _in_context(normal[0])) or "\u03a3" in normal:
-                context[code] = True
+            if _in_context(c) or _in_context(normal[0]) or "\u03a3" in normal:
+                fold[code] = _CONTEXT
+                continue
             out = "".join(ch for ch in normal if not non_text[ord(ch)]).lower()
             if out == c:
                 continue
             if len(out) <= 1:
                 fold[code] = ord(out) if out else _DELETE
             else:
-                fold[code] = -2 - (len(offsets) - 1)
+                fold[code] = _EXPANSION - (len(offsets) - 1)
                 expansions.extend(map(ord, out))
                 offsets.append(len(expansions))
-    return fold, np.array(expansions, dtype=np.int32), np.array(offsets, dtype=np.int64), context
+    return fold, np.array(expansions, dtype=np.int32), np.array(offsets, dtype=np.int64)
 
 
 class Trie:
-    """Words for leftmost-longest replacement inside numba: node transitions in an open-addressing
-    hash table keyed by (node, code point), each node's replacement (or -1), and the replacements flat.
+    """Words of two characters or more for leftmost-longest replacement inside numba: tables of the
+    characters that start a word and that come second in one, node transitions in an open-addressing hash table keyed
+    by (node, code point), each node's replacement (or -1), and the replacements flat.
 
     Written here because the matching runs inside the compiled per-document loop, where no Python
     library (pyahocorasick, ahocorasick-rs) can be called; and for the longest match at each place a
@@ -135,11 +141,16 @@ class Trie:
     """
 
     def __init__(self, replacements: dict[str, str]):
+        if any(len(key) < 2 for key in replacements):
+            raise ValueError("trie words have two characters at least")
         edges: dict[tuple[int, int], int] = {}
         value = [-1]
         out: list[int] = []
         out_offsets = [0]
+        self.starts = np.zeros(sys.maxunicode + 1, dtype=np.bool_)
+        self.seconds = np.zeros(sys.maxunicode + 1, dtype=np.bool_)
         for key, replacement in replacements.items():
+            self.starts[ord(key[0])] = self.seconds[ord(key[1])] = True
             node = 0
             for c in key:
                 node = edges.setdefault((node, ord(c)), len(value))
@@ -151,22 +162,17 @@ class Trie:
         size = 1 << max(4, (2 * len(edges)).bit_length())
         self.slots = np.zeros(size, dtype=np.uint64)  # (node * 2^21 + code point + 1); 0: empty slot
         self.children = np.zeros(size, dtype=np.int32)
-        self.first = np.full(sys.maxunicode + 1, -1, dtype=np.int32)  # the root's children, dense
         for (node, code), child in edges.items():
-            if node == 0:
-                self.first[code] = child
             slot = _slot(self.slots, _edge_key(node, code))
             self.slots[slot] = _edge_key(node, code)
             self.children[slot] = child
         self.value = np.array(value, dtype=np.int32)
         self.out = np.array(out, dtype=np.int32)
         self.out_offsets = np.array(out_offsets, dtype=np.int64)
-        lengths = [len(r) / len(k) for k, r in replacements.items()]
-        self.growth = max(lengths, default=1.0)  # the most a text can grow by replacement
 
     @property
     def arrays(self) -> tuple[np.ndarray, ...]:
-        return self.first, self.slots, self.children, self.value, self.out, self.out_offsets
+        return self.starts, self.seconds, self.slots, self.children, self.value, self.out, self.out_offsets
 
 
 @kernel(inline="always")
@@ -186,13 +192,13 @@ def _slot(slots, key):
 
 
 @kernel(inline="always")
-def _longest(buf, start, end, first, slots, children, value):
+def _longest(buf, start, end, starts, seconds, slots, children, value):
     """(length, replacement index) of the longest trie word at ``buf[start:end]``; (0, -1) for none."""
-    node = first[buf[start]]
-    if node < 0:  # most places: one table lookup
-        return 0, -1
-    best, best_value = (1, value[node]) if value[node] >= 0 else (0, -1)
-    j = start + 1
+    if not starts[buf[start]] or start + 1 >= end or not seconds[buf[start + 1]]:
+        return 0, -1  # most places: one or two table lookups
+    node = 0
+    best, best_value = 0, -1
+    j = start
     while j < end:
         slot = _slot(slots, _edge_key(node, buf[j]))
         if slots[slot] == 0:
@@ -205,77 +211,69 @@ def _longest(buf, start, end, first, slots, children, value):
 
 
 @kernel(parallel=True)
-def _fold_lengths(codes, offsets, fold, exp_offsets, context, lengths, in_context):
+def _views_in_place(buf, offsets, fold, expansions, exp_offsets, t2s_chars,
+                    t2s_starts, t2s_seconds, t2s_slots, t2s_children, t2s_value, t2s_out, t2s_out_offsets,
+                    spin_starts, spin_seconds, spin_slots, spin_children, spin_value, spin_out, spin_out_offsets, lengths):
+    """Steps 1 to 3 on every document, in place: each view is written over its own text's code points
+    (a write never passes the read position). ``lengths[d]`` gets the view's length, or -1 where the
+    document needs :func:`comparison_view` (a character in context, or a replacement that outgrows the
+    room freed before it)."""
     for d in prange(offsets.size - 1):
-        total = 0
-        flagged = False
-        for i in range(offsets[d], offsets[d + 1]):
-            c = codes[i]
-            f = fold[c]
-            flagged |= context[c]
+        start, end = offsets[d], offsets[d + 1]
+        w = start
+        ok = True
+        for i in range(start, end):
+            f = fold[buf[i]]
             if f >= 0:
-                total += 1
-            elif f < _DELETE:
-                k = -2 - f
-                total += exp_offsets[k + 1] - exp_offsets[k]
-        lengths[d] = total
-        in_context[d] = flagged
-
-
-@kernel(parallel=True)
-def _fold_and_simplify(codes, offsets, fold, expansions, exp_offsets, folded, folded_offsets,
-                       t2s_chars, first, slots, children, value, out, out_offsets):
-    """Steps 1 and 2 of every document into ``folded`` (at ``folded_offsets``)."""
-    for d in prange(offsets.size - 1):
-        w = folded_offsets[d]
-        for i in range(offsets[d], offsets[d + 1]):
-            f = fold[codes[i]]
-            if f >= 0:
-                folded[w] = f
+                buf[w] = f
                 w += 1
-            elif f < _DELETE:
-                k = -2 - f
+            elif f <= _EXPANSION:
+                k = _EXPANSION - f
+                if w + exp_offsets[k + 1] - exp_offsets[k] > i + 1:
+                    ok = False
+                    break
                 for e in range(exp_offsets[k], exp_offsets[k + 1]):
-                    folded[w] = expansions[e]
+                    buf[w] = expansions[e]
                     w += 1
-        i, end = folded_offsets[d], folded_offsets[d + 1]
-        while i < end:  # t2s keys and values have equal lengths: in place
-            length, v = _longest(folded, i, end, first, slots, children, value)
+            elif f == _CONTEXT:
+                ok = False
+                break
+        if not ok:
+            lengths[d] = -1
+            continue
+        end = w
+        i = start
+        while i < end:  # t2s keys and values have equal lengths
+            length, v = _longest(buf, i, end, t2s_starts, t2s_seconds, t2s_slots, t2s_children, t2s_value)
             if length:
                 for e in range(length):
-                    folded[i + e] = out[out_offsets[v] + e]
+                    buf[i + e] = t2s_out[t2s_out_offsets[v] + e]
                 i += length
             else:
-                folded[i] = t2s_chars[folded[i]]
+                buf[i] = t2s_chars[buf[i]]
                 i += 1
-
-
-@kernel(parallel=True)
-def _map_back(folded, folded_offsets, mapped, mapped_offsets, lengths, first, slots, children, value, out,
-              out_offsets):
-    """Step 3: every document's spun forms replaced, into ``mapped`` from ``mapped_offsets`` (room for
-    the most growth); ``lengths`` gets each result's length."""
-    for d in prange(folded_offsets.size - 1):
-        w = mapped_offsets[d]
-        i, end = folded_offsets[d], folded_offsets[d + 1]
+        w = i = start
         while i < end:
-            length, v = _longest(folded, i, end, first, slots, children, value)
+            length, v = _longest(buf, i, end, spin_starts, spin_seconds, spin_slots, spin_children, spin_value)
             if length:
-                for e in range(out_offsets[v], out_offsets[v + 1]):
-                    mapped[w] = out[e]
+                if w + spin_out_offsets[v + 1] - spin_out_offsets[v] > i + length:
+                    ok = False
+                    break
+                for e in range(spin_out_offsets[v], spin_out_offsets[v + 1]):
+                    buf[w] = spin_out[e]
                     w += 1
                 i += length
             else:
-                mapped[w] = folded[i]
+                buf[w] = buf[i]
                 w += 1
                 i += 1
-        lengths[d] = w - mapped_offsets[d]
+        lengths[d] = w - start if ok else -1
 
 
 @kernel(parallel=True)
-def _compact(mapped, mapped_offsets, lengths, views, view_offsets):
+def _compact(buf, starts, lengths, views, view_offsets):
     for d in prange(lengths.size):
-        views[view_offsets[d]:view_offsets[d] + lengths[d]] = mapped[mapped_offsets[d]:mapped_offsets[d] + lengths[d]]
+        views[view_offsets[d]:view_offsets[d] + lengths[d]] = buf[starts[d]:starts[d] + lengths[d]]
 
 
 @functools.cache
@@ -299,30 +297,19 @@ def comparison_views(texts: list[str], lexicon: SpinLexicon | None = None) -> tu
     view ``i`` being ``codes[offsets[i]:offsets[i + 1]]``."""
     lexicon = lexicon or load_spin_lexicon()
     n = len(texts)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n)
-    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    offsets = _offsets(lengths)
-    fold, expansions, exp_offsets, context = _fold_table()
-    t2s, spin = _t2s_trie(), _spin_trie(lexicon)
-    folded_lengths = np.empty(n, dtype=np.int64)
-    in_context = np.empty(n, dtype=np.bool_)
+    offsets = _offsets(np.fromiter((len(t) for t in texts), dtype=np.int64, count=n))
+    buf = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.int32).copy()
+    fold, expansions, exp_offsets = _fold_table()
+    lengths = np.empty(n, dtype=np.int64)
     with numba.parallel_chunksize(_PARALLEL_CHUNK):
-        _fold_lengths(codes, offsets, fold, exp_offsets, context, folded_lengths, in_context)
-        folded_offsets = _offsets(folded_lengths)
-        folded = np.empty(folded_offsets[-1], dtype=np.int32)
-        _fold_and_simplify(codes, offsets, fold, expansions, exp_offsets, folded, folded_offsets,
-                           t2s_characters(), *t2s.arrays)
-        mapped_offsets = _offsets(np.ceil(folded_lengths * spin.growth).astype(np.int64))
-        mapped = np.empty(mapped_offsets[-1], dtype=np.int32)
-        view_lengths = np.empty(n, dtype=np.int64)
-        _map_back(folded, folded_offsets, mapped, mapped_offsets, view_lengths, *spin.arrays)
-        del folded
-        for d in np.flatnonzero(in_context).tolist():  # rare: texts whose NFKC or case needs context
-            view = code_points(comparison_view(texts[d], lexicon))
-            view_lengths[d] = len(view)
-            mapped_offsets[d] = mapped.size
-            mapped = np.concatenate([mapped, view.astype(np.int32)])
-        view_offsets = _offsets(view_lengths)
+        _views_in_place(buf, offsets, fold, expansions, exp_offsets, t2s_characters(), *_t2s_trie().arrays,
+                        *_spin_trie(lexicon).arrays, lengths)
+        starts = offsets[:-1].copy()
+        for d in np.flatnonzero(lengths < 0).tolist():  # rare: see the module docstring
+            view = code_points(comparison_view(texts[d], lexicon)).astype(np.int32)
+            starts[d], lengths[d] = buf.size, view.size
+            buf = np.concatenate([buf, view])
+        view_offsets = _offsets(lengths)
         views = np.empty(view_offsets[-1], dtype=np.int32)
-        _compact(mapped, mapped_offsets, view_lengths, views, view_offsets)
+        _compact(buf, starts, lengths, views, view_offsets)
     return views.view(np.uint32), view_offsets
