@@ -55,12 +55,13 @@ def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Con
     config = (config or Config()).replace(threshold=threshold, exact_jaccard=exact_jaccard)
     texts = [d.text if isinstance(d, Document) else d for d in docs]
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    check = None
-    if config.exact_jaccard:
-        def check(pairs: np.ndarray) -> np.ndarray:  # views again for just the border pairs' texts
-            needed = np.unique(pairs)
-            return exact_jaccard_of_texts([texts[i] for i in needed.tolist()], np.searchsorted(needed, pairs), config)
-    return find_duplicates(signatures_for(texts, config), lengths, config, exact_jaccard=check)
+
+    def check(pairs: np.ndarray) -> np.ndarray:  # views again for just the border pairs' texts
+        needed = np.unique(pairs)
+        return exact_jaccard_of_texts([texts[i] for i in needed.tolist()], np.searchsorted(needed, pairs), config)
+
+    return find_duplicates(signatures_for(texts, config), lengths, config,
+                           exact_jaccard=check if config.exact_jaccard else None)
 
 
 def find_duplicates(sigs: Signatures, lengths: np.ndarray, config: Config, *,

@@ -120,13 +120,13 @@ class DedupIndex:
         """``find_duplicates`` over all of ``sigs``; the fields of documents ``first`` onwards, as ids.
         ``views_of(rows)`` gives (view strings, word_mode) for the exact check."""
         config = self.config
-        check = None
-        if config.exact_jaccard:
-            def check(pairs: np.ndarray) -> np.ndarray:
-                needed = np.unique(pairs)
-                views, word_mode = views_of(needed)
-                return Views.from_strings(views, word_mode).exact_jaccard(np.searchsorted(needed, pairs), config)
-        result = find_duplicates(sigs, lengths, config, exact_jaccard=check)
+
+        def check(pairs: np.ndarray) -> np.ndarray:
+            needed = np.unique(pairs)
+            views, word_mode = views_of(needed)
+            return Views.from_strings(views, word_mode).exact_jaccard(np.searchsorted(needed, pairs), config)
+
+        result = find_duplicates(sigs, lengths, config, exact_jaccard=check if config.exact_jaccard else None)
         name = lambda i: None if i is None else ids[i]  # noqa: E731
         return IndexMatches([name(d) for d in result.duplicate_of[first:]], result.similarity[first:],
                             [name(r) for r in result.representative[first:]])
