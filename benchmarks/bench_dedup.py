@@ -187,8 +187,10 @@ def main() -> None:
 
     from cleaner.dedup.view import comparison_views
 
-    codes, offsets = comparison_views(texts)
-    views = [codes[offsets[i]:offsets[i + 1]].tobytes().decode("utf-32-le") for i in range(n)]
+    views = []
+    for start in range(0, n, 8192):
+        codes, offsets = comparison_views(texts[start:start + 8192])
+        views += [codes[offsets[i]:offsets[i + 1]].tobytes().decode("utf-32-le") for i in range(len(offsets) - 1)]
     uf = UnionFind(n)
     for i, g in enumerate(corpus.group.tolist()):
         uf.union(i, g)
