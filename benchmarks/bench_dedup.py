@@ -27,7 +27,6 @@ import argparse
 import itertools
 import os
 import pickle
-import resource
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,13 @@ ENGINES = ("cleaner", "datasketch", "rensa")
 def rss_bytes() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set (``VmHWM``; unlike ``ru_maxrss`` it starts afresh at exec, so
+    the parent's size does not count)."""
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
 
 
 def shingle_strings(view: str) -> set[str]:
@@ -103,8 +109,7 @@ def worker(engine: str, texts_path: str, threshold: float, out_path: str) -> Non
     if engine == "cleaner":
         from cleaner import Config, dedup
 
-        dedup(texts[:64], threshold)  # compile or load the cached kernels: not part of the rate
-        base = max(base, rss_bytes())
+        dedup(texts[:64], threshold)  # compile or load the cached kernels: not part of the time (but of the memory)
         start = time.perf_counter()
         result = dedup(texts, threshold, config=Config(num_perm=NUM_PERM, cjk_shingle_size=SHINGLE))
         edges = [(i, d) for i, d in enumerate(result.duplicate_of) if d is not None]
@@ -130,7 +135,7 @@ def worker(engine: str, texts_path: str, threshold: float, out_path: str) -> Non
         edges, clusters = reference_engine(texts, threshold, signature,
                                            RMinHashLSH(threshold=threshold, num_perm=NUM_PERM, num_bands=RENSA_BANDS))
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_rss_bytes()
     with open(out_path, "wb") as f:
         pickle.dump({"edges": edges, "clusters": clusters, "seconds": seconds, "peak_mb": (peak - base) / 2**20}, f)
 
@@ -176,14 +181,17 @@ def main() -> None:
         sample_path = Path(tmp) / "sample.pickle"
         with open(sample_path, "wb") as f:
             pickle.dump(texts[:sample], f)
-        for engine in args.engines.split(","):
-            out = Path(tmp) / f"{engine}.pickle"
+        runs = [(engine, engine, n if engine == "cleaner" else sample) for engine in args.engines.split(",")]
+        if sample < n and "cleaner" in args.engines:  # memory on the same texts as the references
+            runs.append((f"cleaner@{sample}", "cleaner", sample))
+        for name, engine, limit in runs:
+            out = Path(tmp) / f"{name}.pickle"
             subprocess.run([sys.executable, __file__, "--worker", engine, "--out", str(out), "--threshold", str(t),
-                            "--texts", str(texts_path if engine == "cleaner" else sample_path)], check=True)
+                            "--texts", str(texts_path if limit == n else sample_path)], check=True)
             with open(out, "rb") as f:
-                results[engine] = pickle.load(f)
-            results[engine]["limit"] = n if engine == "cleaner" else sample
-            results[engine]["seconds"] *= n / results[engine]["limit"]
+                results[name] = pickle.load(f)
+            results[name]["limit"] = limit
+            results[name]["seconds"] *= n / limit
 
     from cleaner.dedup.view import comparison_views
 
@@ -202,7 +210,8 @@ def main() -> None:
     true_pairs = {p for p, j in truth.items() if j >= t}
     if sample < n:
         print(f"NOTE: datasketch and rensa ran on the first {sample} texts; their seconds are scaled by {n / sample:g}, "
-              f"their recall is over the true pairs among those texts.")
+              f"their recall is over the true pairs among those texts; cleaner@{sample} is cleaner on the same "
+              f"texts, for their peak memory.")
 
     print(f"\n{'engine':12s} {'seconds':>8s} {'texts/s':>9s} {'cleaner is':>11s} {'recall':>7s} {'precision':>9s} "
           f"{'peak MB':>8s}")
@@ -213,7 +222,8 @@ def main() -> None:
         recall = len(mine & found) / max(1, len(mine))
         reported = [truth[(min(a, b), max(a, b))] for a, b in r["edges"]]
         precision = sum(j >= t for j in reported) / max(1, len(reported))
-        ratio = f"{r['seconds'] / cleaner_seconds:10.1f}x" if cleaner_seconds and engine != "cleaner" else f"{'':11s}"
+        ratio = (f"{r['seconds'] / cleaner_seconds:10.1f}x" if cleaner_seconds and not engine.startswith("cleaner")
+                 else f"{'':11s}")
         print(f"{engine:12s} {r['seconds']:8.1f} {n / r['seconds']:9.0f} {ratio} {recall:7.4f} {precision:9.4f} "
               f"{r['peak_mb']:8.0f}")
     print(f"({len(truth)} pairs checked exactly, {len(true_pairs)} at or above {t}; 'cleaner is': how many times "
