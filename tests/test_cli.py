@@ -211,3 +211,67 @@ def test_a_bad_rule_file_stops_the_run_before_any_work(corpus, tmp_path, capsys,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
     assert not list(tmp_path.glob("out*"))  # no output, no out.jsonl.parts work folder
+
+
+def _write_crawl(folder: Path, rows: list[tuple[str, str]]) -> Path:
+    folder.mkdir()
+    with open(folder / "pages.jsonl", "w", encoding="utf-8") as f:
+        for id_, text in rows:
+            f.write(json.dumps({"id": id_, "text": text}, ensure_ascii=False) + "\n")
+    return folder
+
+
+@pytest.fixture
+def two_crawls(tmp_path) -> tuple[Path, Path]:
+    """crawl1: three seed articles; crawl2: a Traditional-script copy and a spun copy of two of them, and
+    an article of its own."""
+    from cleaner.dedup.view import comparison_view
+    from cleaner.stages.spin import load_spin_lexicon
+    from cleaner.text.opencc import converter_for
+
+    texts = seed_texts()
+    spun = texts[1]
+    for pair in load_spin_lexicon().pairs:
+        swapped = spun.replace(pair.normal, pair.spun) if pair.kind == "spin" else spun
+        if swapped != spun and comparison_view(swapped) == comparison_view(spun):
+            spun = swapped
+    assert spun != texts[1]
+    crawl1 = _write_crawl(tmp_path / "crawl1", [(f"one-{k}", t) for k, t in enumerate(texts[:3])])
+    crawl2 = _write_crawl(tmp_path / "crawl2", [("two-0", converter_for("zh-hant")(texts[0])), ("two-1", spun),
+                                                ("two-2", texts[3])])
+    return crawl1, crawl2
+
+
+def test_index_flags_a_later_crawls_copies_against_the_earlier_ids(two_crawls, tmp_path, run_ok):
+    crawl1, crawl2 = two_crawls
+    index = tmp_path / "idx"
+    run_ok(crawl1, "-o", tmp_path / "a.jsonl", "--index", index)
+    first = {r["id"]: r for r in read_jsonl(tmp_path / "a.jsonl")}
+    assert all(r["duplicate_of"] is None for r in first.values())
+    run_ok(crawl2, "-o", tmp_path / "b.jsonl", "--index", index)
+    second = {r["id"]: r for r in read_jsonl(tmp_path / "b.jsonl")}
+    assert second["two-0"]["duplicate_of"] == "one-0" and second["two-0"]["cluster"] == "one-0"
+    assert second["two-1"]["duplicate_of"] == "one-1" and second["two-1"]["cluster"] == "one-1"
+    assert second["two-2"]["duplicate_of"] is None
+    assert {r["id"]: r for r in read_jsonl(tmp_path / "a.jsonl")} == first  # earlier output untouched
+
+
+def test_a_kill_during_the_index_update_then_a_rerun(two_crawls, tmp_path, run_ok, monkeypatch, capsys):
+    from cleaner import DedupIndex
+
+    crawl1, crawl2 = two_crawls
+    run_ok(crawl1, "-o", tmp_path / "a.jsonl", "--index", tmp_path / "idx")
+    shutil.copytree(tmp_path / "idx", tmp_path / "clean-idx")
+    run_ok(crawl2, "-o", tmp_path / "clean.jsonl", "--index", tmp_path / "clean-idx")
+
+    def killed(self):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(DedupIndex, "_commit", killed)
+        assert main([str(crawl2), "-o", str(tmp_path / "b.jsonl"), "--index", str(tmp_path / "idx")]) != 0
+    capsys.readouterr()
+    assert len(DedupIndex(tmp_path / "idx")) == 3 and not (tmp_path / "b.jsonl").exists()
+    run_ok(crawl2, "-o", tmp_path / "b.jsonl", "--index", tmp_path / "idx", "--resume")
+    assert read_jsonl(tmp_path / "b.jsonl") == read_jsonl(tmp_path / "clean.jsonl")
+    assert len(DedupIndex(tmp_path / "idx")) == 6

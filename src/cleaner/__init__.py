@@ -1,7 +1,7 @@
 """cleaner: raw web-crawl pages in, clean deduplicated text out.
 
 Public contract (see README): :func:`clean_html`, :func:`clean_text`, :func:`clean_batch`,
-:func:`decode`, :func:`dedup`, :class:`Document`, :class:`Config`.
+:func:`decode`, :func:`dedup`, :class:`DedupIndex`, :class:`Document`, :class:`Config`.
 
 The names are imported on first use (PEP 562), so that ``clean-corpus`` and a program that needs only
 part of the package do not pay for loading trafilatura, OpenCC and numba up front.
@@ -11,11 +11,12 @@ import logging
 import sys
 import types
 
-__all__ = ["Config", "Document", "Rejected", "clean_batch", "clean_html", "clean_text", "decode", "dedup"]
+__all__ = ["Config", "DedupIndex", "Document", "Rejected", "clean_batch", "clean_html", "clean_text", "decode", "dedup"]
 __version__ = "0.1.0"
 
 _WHERE = {"clean_batch": ".api", "clean_html": ".api", "clean_text": ".api", "Config": ".config",
-          "Document": ".document", "decode": ".stages.decode", "Rejected": ".errors", "dedup": ".dedup"}
+          "Document": ".document", "decode": ".stages.decode", "Rejected": ".errors", "dedup": ".dedup",
+          "DedupIndex": ".dedup.index"}
 
 logging.getLogger("cleaner").addHandler(logging.NullHandler())  # the application decides where logs go
 

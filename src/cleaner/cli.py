@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default="INFO", type=str.upper,
                    choices=("DEBUG", "INFO", "WARNING", "ERROR"), help="messages of the cleaner logger (default INFO)")
     p.add_argument("--quiet", action="store_true", help="no progress and only warnings and errors; the summary stays")
+    p.add_argument("--index", metavar="DIR", help="near-duplicate index of earlier runs: duplicates of their records "
+                   "are flagged too, and this run's records are added (created when missing; local engine)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -195,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         runner = _engine(args.engine)
         if args.ray_address and args.engine != "ray":
             raise CannotRun("--ray-address is for --engine ray")
-        options = {"ray_address": args.ray_address} if args.engine == "ray" else {}
+        if args.index and args.engine != "local":
+            raise CannotRun("--index is for --engine local")
+        options = {"ray_address": args.ray_address} if args.engine == "ray" else {"index": args.index}
         stats = runner.run(args.inputs, args.output, config, rejects=args.rejects, stats_path=args.stats,
                            resume=args.resume,
                            progress=not args.quiet and (args.engine == "local" or sys.stderr.isatty()), **options)

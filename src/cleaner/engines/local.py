@@ -46,6 +46,7 @@ import numpy as np
 from .. import errors
 from ..config import Config
 from ..dedup import Signatures, exact_jaccard_of_texts, find_duplicates
+from ..dedup.index import DedupIndex
 from ..document import Document
 from ..io import remote
 from ..io.parquet import kept_types
@@ -367,8 +368,9 @@ def _prepare_work_folder(work: Path, manifest: dict[str, Any], resume: bool) -> 
 
 
 def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Path | None,
-           config: Config, stats: Stats, kept=None) -> None:
-    """All shards complete: dedup over every record, then stream records and rejects into place."""
+           config: Config, stats: Stats, kept=None, dedup_index: str | None = None) -> None:
+    """All shards complete: dedup over every record (and the records in ``dedup_index``, to which they are
+    then added), then stream records and rejects into place."""
     ids: list[str] = []
     lengths: list[np.ndarray] = []
     signatures: list[Signatures] = []
@@ -385,7 +387,10 @@ def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Pa
             if rejects_writer:
                 for reject in meta["rejects"]:
                     rejects_writer.write(reject)
-        duplicate_of, similarity, representative = _dedup(signatures, lengths, config, stats, work)
+        if dedup_index and config.dedup:
+            duplicate_of, similarity, representative = _dedup_with_index(dedup_index, ids, n_shards, config, stats, work)
+        else:
+            duplicate_of, similarity, representative = _dedup(signatures, lengths, ids, config, stats, work)
         log.info("writing %s", output)
         writer = files.enter_context(open_writer(output, kept))
         position = 0
@@ -395,9 +400,9 @@ def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Pa
                     record = json.loads(line)
                     i, position = position, position + 1
                     if duplicate_of is not None:
-                        record["duplicate_of"] = None if duplicate_of[i] is None else ids[duplicate_of[i]]
+                        record["duplicate_of"] = duplicate_of[i]
                         record["similarity"] = similarity[i]
-                        record["cluster"] = None if representative[i] is None else ids[representative[i]]
+                        record["cluster"] = representative[i]
                         if config.drop_duplicates and duplicate_of[i] is not None:
                             stats.dropped_duplicates += 1
                             continue
@@ -426,9 +431,10 @@ def _exact_jaccard_from_shards(work: Path, shard_sizes: list[int],
     return exact_jaccard
 
 
-def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], config: Config, stats: Stats, work: Path):
-    """(duplicate_of: the confirmed neighbour towards the representative, similarity of that pair, cluster
-    representative) per record position; Nones without dedup.
+def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], ids: list[str], config: Config, stats: Stats,
+           work: Path):
+    """(duplicate_of: the id of the confirmed neighbour towards the representative, similarity of that
+    pair, cluster: the representative's id) per record position; Nones without dedup.
     The signatures of the whole corpus are memory-mapped from the work folder, not held twice."""
     if not config.dedup or not signatures:
         return None, None, None
@@ -444,16 +450,37 @@ def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], config: Conf
     stats.duplicates = sum(d is not None for d in result.duplicate_of)
     log.info("dedup: %s duplicates in %s clusters (%.1f s)", f"{stats.duplicates:,}", f"{stats.clusters:,}",
              time.monotonic() - started)
-    return result.duplicate_of, result.similarity, result.representative
+    name = lambda i: None if i is None else ids[i]  # noqa: E731
+    return ([name(d) for d in result.duplicate_of], result.similarity, [name(r) for r in result.representative])
+
+
+def _dedup_with_index(index: str, ids: list[str], n_shards: int, config: Config, stats: Stats, work: Path):
+    """:func:`_dedup`'s fields from a :class:`~cleaner.dedup.index.DedupIndex`: the records are added to
+    the index at ``index`` (their texts read back from the shard files) and matched against it."""
+    def texts() -> Iterator[str]:
+        for shard in range(n_shards):
+            with open(_records_path(work, shard), "rb") as f:
+                for line in f:
+                    yield json.loads(line)["text"]
+
+    try:
+        matches = DedupIndex(index, config).add(texts(), ids)
+    except ValueError as e:
+        raise RunError(f"--index {index}: {e}") from None
+    stats.clusters = len({c for c in matches.cluster if c is not None})
+    stats.duplicates = sum(d is not None for d in matches.duplicate_of)
+    return matches.duplicate_of, matches.similarity, matches.cluster
 
 
 def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str | Path | None = None,
         stats_path: str | Path | None = None, resume: bool = False, progress: bool = False,
-        process: ShardFunction = process_shard) -> Stats:
+        process: ShardFunction = process_shard, index: str | None = None) -> Stats:
     """Clean every document under ``inputs`` into ``output`` (``.jsonl``, ``.jsonl.gz``, ``.jsonl.zst`` or
     ``.parquet``), rejects into ``rejects``; returns the run's numbers (which the caller writes to
     ``stats_path``: it is only kept out of the inputs here). Raises :class:`RunError` when it cannot go
-    on. ``process`` is the per-shard function (tests substitute one that misbehaves)."""
+    on. ``process`` is the per-shard function (tests substitute one that misbehaves). With ``index`` (a
+    folder), duplicates are also found among the records of earlier runs kept there, and this run's
+    records are added to it (:class:`~cleaner.dedup.index.DedupIndex`)."""
     started, cpu_start = time.monotonic(), time.process_time()
     workers = config.workers or len(os.sched_getaffinity(0))
     work = work_folder(output)
@@ -521,7 +548,7 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     stats = Stats(workers=1 if inline else workers, workers_replaced=supervisor.replaced, skipped=dict(sorted(skipped.items())),
                   skipped_files=skipped_files["files"])
     kept = kept_types(files, config) if config.keep_fields else None
-    _merge(work, counts["shards"], output, rejects, config, stats, kept)
+    _merge(work, counts["shards"], output, rejects, config, stats, kept, index)
     shutil.rmtree(work)
     stats.seconds = time.monotonic() - started
     stats.peak_rss_mb = {"main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

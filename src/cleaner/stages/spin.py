@@ -84,7 +84,7 @@ class SpinLexicon:
         self.canonical = self._canonical_forms([p for p in pairs if p.kind != "ordinary"])
         forms = self.canonical.keys() | self.evidence | shields
         self._forms = re.compile(trie_pattern(forms))
-        self._mapping = {form: self.canonical.get(form, form) for form in forms}
+        self.mapping = {form: self.canonical.get(form, form) for form in forms}
         self._starts = np.zeros(1 << _BIGRAM_BITS, dtype=bool)
         self._starts[[_bigram_hashes(code_points(form[:2]))[0] for form in forms]] = True
 
@@ -134,7 +134,7 @@ class SpinLexicon:
         pieces = []
         done = 0
         for m in self._find(simplified):
-            pieces += (simplified[done:m.start()], self._mapping[m.group()])
+            pieces += (simplified[done:m.start()], self.mapping[m.group()])
             done = m.end()
         pieces.append(simplified[done:])
         return "".join(pieces)

@@ -16,7 +16,7 @@ import numpy as np
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF),
                (0x2F800, 0x2FA1F))
 # Planes with assigned characters other than private use: 0-3 (BMP, SMP, SIP, TIP) and 14 (tags).
-_ASSIGNED_PLANES = (range(0x40000), range(0xE0000, 0xE1000))
+ASSIGNED_PLANES = (range(0x40000), range(0xE0000, 0xE1000))
 #: Han ideographs as the body of a regex character class.
 HAN = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HAN_RANGES)
 #: Hiragana and katakana.
@@ -45,7 +45,7 @@ def unicode_chars(categories: tuple[str, ...]) -> str:
     full = {c for c in categories if len(c) == 2}
     major = {c for c in categories if len(c) == 1}
     chars = []
-    for plane in _ASSIGNED_PLANES:
+    for plane in ASSIGNED_PLANES:
         for code in plane:
             category = unicodedata.category(chr(code))
             if category in full or category[0] in major:
