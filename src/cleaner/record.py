@@ -7,6 +7,7 @@ from .document import Document
 
 FIELDS = ("id", "source", "url", "title", "date", "text", "encoding", "script", "spun", "spin_score",
           "cluster", "duplicate_of", "similarity")
+CONTEXT = ("before", "line", "after")  # with --explain, beside each removal's rule and text
 
 
 def to_record(doc: Document, explain: bool = False) -> dict[str, Any]:
@@ -27,5 +28,8 @@ def to_record(doc: Document, explain: bool = False) -> dict[str, Any]:
         "similarity": None,
     }
     if explain:
-        record["removed"] = [{"rule": rule, "text": text} for rule, text in doc.removed]
+        # context: (line before, the line it sat in, line after) where line cleaning took it out
+        context = doc.meta.get("removed_context", {})
+        record["removed"] = [{"rule": rule, "text": text, **dict(zip(CONTEXT, context.get(i, (None,) * 3)))}
+                             for i, (rule, text) in enumerate(doc.removed)]
     return record
