@@ -16,8 +16,10 @@ from . import __version__
 from .config import SCRIPTS, Config
 from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
 from .io.readers import list_input_files
+from .report import ReportUnavailable, build_report, check_available
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
+REPORT_SUFFIXES = (".html", ".htm")
 EXIT_BUG = 1
 EXIT_CANNOT_RUN = 2
 EXIT_INTERRUPTED = 130
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="cleaner.toml; command-line flags override it")
     p.add_argument("--stats", help="write the closing numbers here as JSON")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last complete shard")
+    p.add_argument("--report", help="build the run report (one HTML page) here at the end of the run")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -108,9 +111,12 @@ def check_paths(args: argparse.Namespace) -> None:
         _check_writable(args.rejects, "rejects file", OUTPUT_SUFFIXES)
     if args.stats:
         _check_writable(args.stats, "stats file", None)
-    given = {os.path.abspath(p) for p in (args.output, args.rejects, args.stats) if p}
-    if len(given) < len([p for p in (args.output, args.rejects, args.stats) if p]):
-        raise CannotRun("--output, --rejects and --stats must be different files")
+    if args.report:
+        _check_writable(args.report, "report", REPORT_SUFFIXES)
+        _report_available()
+    files = [p for p in (args.output, args.rejects, args.stats, args.report) if p]
+    if len({os.path.abspath(p) for p in files}) < len(files):
+        raise CannotRun("--output, --rejects, --stats and --report must be different files")
 
 
 def _engine(name: str) -> Engine:
@@ -129,7 +135,59 @@ def _write_stats(path: str, stats: Stats) -> None:
         f.write("\n")
 
 
+# --- the run report: --report, and ``clean-corpus report`` after the fact ----------------------------
+
+
+def _report_available() -> None:
+    try:
+        check_available()
+    except ReportUnavailable as e:
+        raise CannotRun(str(e)) from None
+
+
+def _is_report_command(argv: list[str]) -> bool:
+    """``clean-corpus report ...`` builds a report, unless its ``-o`` names a record file: then ``report``
+    is an input file to clean (``./report`` always is)."""
+    if not argv or argv[0] != "report":
+        return False
+    output = None
+    for i, arg in enumerate(argv):
+        if arg in ("-o", "--output") and i + 1 < len(argv):
+            output = argv[i + 1]
+        elif arg.startswith("--output="):
+            output = arg.partition("=")[2]
+        elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
+            output = arg[2:]
+    return not (output or "").lower().endswith(OUTPUT_SUFFIXES)
+
+
+def report_main(argv: list[str]) -> int:
+    """``clean-corpus report OUTPUT [--rejects R] [--stats S] -o report.html``."""
+    p = _Parser(prog="clean-corpus report", description="Build the HTML report of a finished run from its files.")
+    p.add_argument("output", metavar="OUTPUT", help="the run's output: .jsonl (.gz, .zst), .parquet, or a folder of "
+                   "Parquet shards")
+    p.add_argument("--rejects", help="the run's rejects file")
+    p.add_argument("--stats", help="the run's --stats file (time per stage, throughput)")
+    p.add_argument("-o", "--report", required=True, help="report.html")
+    try:
+        args = p.parse_args(argv)
+        for path, what in ((args.output, "output"), (args.rejects, "rejects file"), (args.stats, "stats file")):
+            if path and not os.path.exists(path):
+                raise CannotRun(f"no such {what}: {path}")
+        _check_writable(args.report, "report", REPORT_SUFFIXES)
+        _report_available()
+        size = build_report(args.output, args.report, rejects=args.rejects, stats=args.stats)
+    except (CannotRun, OSError, ValueError) as e:  # ValueError: a line that is not a record, a stats file not JSON
+        print(f"clean-corpus report: error: {e}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    print(f"report: {args.report} ({size / 1024:,.0f} kB)", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if _is_report_command(argv):
+        return report_main(argv[1:])
     args = None
     try:
         args = build_parser().parse_args(argv)
@@ -143,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
                            resume=args.resume, progress=sys.stderr.isatty(), **options)
         if args.stats:
             _write_stats(args.stats, stats)
+        if args.report:
+            size = build_report(args.output, args.report, rejects=args.rejects, stats=stats.to_json())
     except (CannotRun, RunError, OSError) as e:  # OSError: a folder became unwritable, the disk filled up
         print(f"clean-corpus: error: {e}", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -154,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clean-corpus: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_BUG
     print(stats.summary(), file=sys.stderr)
+    if args.report:
+        print(f"report: {args.report} ({size / 1024:,.0f} kB)", file=sys.stderr)
     return 0
 
 

@@ -83,14 +83,19 @@ def bar_chart(counts: list[tuple[str, float]], title: str, xlabel: str) -> str:
 
 
 def histogram(values: list[float], title: str, xlabel: str, integer: bool = False) -> str:
+    """Values spread over more than two orders of magnitude (text lengths) get logarithmic bins."""
     if not values:
         return ""
     data = np.asarray(values, dtype=float)
+    positive = data[data > 0]
     with rc_context(_RC):
         fig = Figure(figsize=(4.6, 2.6))
         ax = fig.subplots()
         if integer and data.max() - data.min() <= 40:
             edges = np.arange(data.min() - 0.5, data.max() + 1.5)
+        elif positive.size == data.size and positive.max() > 100 * positive.min():
+            edges = np.geomspace(positive.min(), positive.max(), 30)
+            ax.set_xscale("log")
         else:
             edges = np.histogram_bin_edges(data, bins=min(40, max(5, int(np.sqrt(len(data))))))
         ax.hist(data, bins=edges, color=_COLOR)
@@ -215,9 +220,11 @@ def removals(c: Collector) -> str:
                        [[r, c.rule_count[r], c.rule_chars[r], c.rule_docs[r]] for r in rules]))
     parts.append(f"<h3>Examples in context</h3><p class=muted>Up to {EXAMPLES} per rule; the removed text is "
                  "<mark>marked</mark>, with the line before and after it as the rule saw them.</p>")
+    shown = {rule for rule, _ in c.rule_chars.most_common(3)}  # the largest rules' examples start unfolded
     for rule in rules:
         examples = c.rule_examples[rule].items() if rule in c.rule_examples else []
-        parts.append(f"<details><summary>{e(rule)} ({c.rule_count[rule]:,})</summary>"
+        opened = " open" if rule in shown else ""
+        parts.append(f"<details{opened}><summary>{e(rule)} ({c.rule_count[rule]:,})</summary>"
                      + "".join(_in_context(x) for x in examples) + "</details>")
     return "".join(parts) + "</section>"
 
