@@ -45,12 +45,16 @@ class Sample:
         self._heap: list[tuple[int, str, int, Any]] = []   # (-hash, key, arrival, item): largest hash on top
         self.seen = 0
 
-    def would_keep(self, key: str) -> bool:
-        return len(self._heap) < self.k or -hash_key(self.salt, key) > self._heap[0][0]
+    def would_keep(self, key: str, h: int | None = None) -> bool:
+        return len(self._heap) < self.k or -(hash_key(self.salt, key) if h is None else h) > self._heap[0][0]
 
-    def add(self, key: str, item: Any) -> None:
+    def add(self, key: str, item: Any, h: int | None = None) -> None:
+        """Offer ``item``; ``h``, when given, is ``key``'s hash already computed (one per record)."""
         self.seen += 1
-        entry = (-hash_key(self.salt, key), key, -self.seen, item)  # the arrival number breaks ties of equal keys
+        h = hash_key(self.salt, key) if h is None else h
+        if len(self._heap) >= self.k and -h <= self._heap[0][0]:
+            return
+        entry = (-h, key, -self.seen, item)  # the arrival number breaks ties of equal keys
         if len(self._heap) < self.k:
             heapq.heappush(self._heap, entry)
         elif entry > self._heap[0]:
@@ -116,11 +120,11 @@ class Numeric:
     def __post_init__(self) -> None:
         self.sample = Sample(VALUES, self.salt)
 
-    def add(self, key: str, value: float) -> None:
+    def add(self, key: str, value: float, h: int | None = None) -> None:
         self.count += 1
         self.total += value
         self.low, self.high = min(self.low, value), max(self.high, value)
-        self.sample.add(key, value)
+        self.sample.add(key, value, h)
 
     @property
     def mean(self) -> float:
@@ -197,10 +201,11 @@ class Collector:
 
     def add_record(self, record: dict[str, Any]) -> None:
         doc_id = str(record.get("id"))
+        h = hash_key("record", doc_id)  # one hash a record: every per-record sample keeps the same records
         text = record.get("text") or ""
         self.written += 1
         self.chars += len(text)
-        self.lengths.add(doc_id, len(text))
+        self.lengths.add(doc_id, len(text), h)
         row = self._source(record)
         row.written += 1
         row.chars += len(text)
@@ -212,14 +217,14 @@ class Collector:
             row.removed_chars += self._add_removed(doc_id, removed)
         for name, value in record.items():
             if name not in TEXT_FIELDS and value is not None:
-                self._add_signal(doc_id, name, value)
+                self._add_signal(doc_id, h, name, value)
         if record.get("spam_page"):
             self.spam_pages += 1
             self.spam.add(doc_id, {"id": doc_id, "kind": record.get("spam_kind"), "score": record.get("spam_score"),
-                                   "text": clip(text)})
+                                   "text": clip(text)}, h)
         language = record.get("language")
         if isinstance(language, str) and isinstance(record.get("language_score"), (int, float)):
-            self.language_scores.setdefault(language, Numeric("language")).add(doc_id, record["language_score"])
+            self.language_scores.setdefault(language, Numeric("language")).add(doc_id, record["language_score"], h)
         if record.get("cluster") is not None:
             self.clusters.add(str(record["cluster"]))
         partner = record.get("duplicate_of")
@@ -228,10 +233,10 @@ class Collector:
             row.duplicates += 1
             similarity = record.get("similarity")
             if isinstance(similarity, (int, float)):
-                self.similarity.add(doc_id, float(similarity))
-            if self.pairs.would_keep(doc_id):
+                self.similarity.add(doc_id, float(similarity), h)
+            if self.pairs.would_keep(doc_id, h):
                 self.pairs.add(doc_id, {"id": doc_id, "partner": str(partner), "similarity": similarity,
-                                        "cluster": record.get("cluster"), "text": clip(text, PAIR_CLIP)})
+                                        "cluster": record.get("cluster"), "text": clip(text, PAIR_CLIP)}, h)
                 self.texts.setdefault(str(partner), None)
                 self._forget_partners()
 
@@ -252,19 +257,20 @@ class Collector:
             self.rule_chars.bump(rule, len(text))
             sample = self.rule_examples.setdefault(rule, Sample(EXAMPLES, "rule"))
             key = f"{doc_id}\x00{text}"
-            if sample.would_keep(key):
+            h = hash_key(sample.salt, key)
+            if sample.would_keep(key, h):
                 sample.add(key, {"id": doc_id, "text": clip(text), "before": clip(item.get("before")),
-                                 "line": clip(item.get("line"), 2 * CLIP), "after": clip(item.get("after"))})
+                                 "line": clip(item.get("line"), 2 * CLIP), "after": clip(item.get("after"))}, h)
         for rule in rules:
             self.rule_docs.bump(rule)
         return chars
 
-    def _add_signal(self, doc_id: str, name: str, value: Any) -> None:
+    def _add_signal(self, doc_id: str, h: int, name: str, value: Any) -> None:
         if isinstance(value, bool):
             counts = self.flags.setdefault(name, [0, 0])
             counts[0 if value else 1] += 1
         elif isinstance(value, (int, float)):
-            self.numbers.setdefault(name, Numeric(name)).add(doc_id, float(value))
+            self.numbers.setdefault(name, Numeric(name)).add(doc_id, float(value), h)
         elif isinstance(value, str):
             self.categories.setdefault(name, BoundedCounter()).bump(value)
 

@@ -314,12 +314,17 @@ def duplicates(c: Collector, stats: dict[str, Any] | None) -> str:
     return "".join(parts) + "</section>"
 
 
-def sources(c: Collector) -> str:
+def sources(c: Collector, shown: int = 40) -> str:
+    """The largest sources, then one row for the rest."""
     rows = sorted(c.sources.items(), key=lambda x: (-(x[1].written + x[1].rejected), x[0]))
+    cells = [[k, r.written, r.rejected, r.duplicates, r.chars, r.removed_chars] for k, r in rows]
+    if len(cells) > shown:
+        rest = cells[shown:]
+        cells = cells[:shown] + [[f"({len(rest):,} more)"] + [sum(row[i] for row in rest) for i in range(1, 6)]]
     return ('<section id="sources"><h2>Per source</h2><p class=muted>By input file (JSONL and WARC) or the '
             "folder holding the pages.</p>" + table(
-                ["source", "written", "rejected", "duplicates", "characters out", "characters removed"],
-                [[k, r.written, r.rejected, r.duplicates, r.chars, r.removed_chars] for k, r in rows]) + "</section>")
+                ["source", "written", "rejected", "duplicates", "characters out", "characters removed"], cells)
+            + "</section>")
 
 
 def render(c: Collector, stats: dict[str, Any] | None, title: str) -> str:
