@@ -179,7 +179,7 @@ def rejects(c: Collector) -> str:
         if examples:
             rows = [[Raw(f'<span class="id">{e(x["id"])}</span>'), x["source"], x["url"], x["detail"]]
                     for x in examples.items()]
-            parts.append(f"<details><summary>{e(reason)}: {len(rows)} examples</summary>"
+            parts.append(f"<details><summary>{e(reason)}: {len(rows)} example{'s' if len(rows) > 1 else ''}</summary>"
                          + table(["id", "source", "url", "detail"], rows) + "</details>")
     return "".join(parts) + "</section>"
 

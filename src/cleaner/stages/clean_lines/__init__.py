@@ -18,6 +18,8 @@ Order matters:
 """
 from __future__ import annotations
 
+from itertools import chain
+
 from ...document import Document
 from ..base import Stage
 from .characters import ControlCharacterRule
@@ -66,14 +68,20 @@ class CleanLinesStage(Stage):
 def note_context(doc: Document, first: int, lines: list[str]) -> None:
     """For ``--explain``: where removals ``first``... sat in ``lines`` (the text the rule was given), as
     ``doc.meta["removed_context"][index] = (line before, the line itself, line after)`` (None where there is
-    none), so that a reader sees each removal in context (:mod:`cleaner.report`)."""
+    none), so that a reader sees each removal in context (:mod:`cleaner.report`). A rule records its
+    removals in line order, so each search starts where the last one ended: linear time in the usual case."""
     context = doc.meta.setdefault("removed_context", {})
+    at = 0
     for index in range(first, len(doc.removed)):
         text = doc.removed[index][1]
         head, *rest = text.split("\n")
-        at = next((i for i, line in enumerate(lines) if head.strip() and head.strip() in line), None)
-        if at is None:
+        head = head.strip()
+        if not head:
             continue
+        found = next((i for i in chain(range(at, len(lines)), range(at)) if head in lines[i]), None)
+        if found is None:
+            continue
+        at = found
         end = min(at + len(rest), len(lines) - 1)
         context[index] = (lines[at - 1] if at > 0 else None, "\n".join(lines[at:end + 1]),
                           lines[end + 1] if end + 1 < len(lines) else None)
