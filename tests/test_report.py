@@ -221,3 +221,13 @@ def test_chromium_renders_the_report_without_a_console_error(run, tmp_path):
     from PIL import Image
     with Image.open(SCREENSHOT) as shot:
         assert shot.size == (1280, 2400) and len(shot.convert("RGB").getcolors(1 << 20) or []) > 50
+
+
+def test_sources_are_input_files_or_top_folders():
+    from cleaner.report.collect import source_group
+    assert source_group("crawl/a.jsonl.gz:17", "x-1") == "crawl/a.jsonl.gz"
+    assert source_group("cc.warc.gz@12345", "http://example.com/") == "cc.warc.gz"
+    assert source_group("../shared/realworld/extraction/cwced__1/page.html", "extraction/cwced__1/page.html") \
+        == "../shared/realworld/extraction/"
+    assert source_group("seeds/000.txt", "000.txt") == "seeds/"
+    assert source_group("page.html", "page.html") == "./"

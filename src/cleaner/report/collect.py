@@ -146,14 +146,17 @@ def clip(text: str | None, limit: int = CLIP) -> str | None:
     return text[:limit] + "…"
 
 
-def source_group(source: str | None) -> str:
-    """The per-source table's row: the input file of a JSONL line or WARC record, else the page's folder."""
+def source_group(source: str | None, doc_id: str | None) -> str:
+    """The per-source table's row: the input file of a JSONL line or WARC record; for page files, the
+    folder argument and the first folder under it (a page's id is its path below the argument)."""
     if not source:
         return "(unknown)"
     if _WHERE.search(source):
         return _WHERE.sub("", source)
-    folder, _, _ = source.rpartition("/")
-    return folder + "/" if folder else "."
+    if doc_id and "/" in doc_id and source.endswith("/" + doc_id):
+        return source[:len(source) - len(doc_id)] + doc_id.split("/")[0] + "/"
+    folder = source.rpartition("/")[0]
+    return folder + "/" if folder else "./"
 
 
 @dataclass
@@ -185,7 +188,8 @@ class Collector:
     sources: dict[str, SourceRow] = field(default_factory=dict)
 
     def _source(self, record: dict[str, Any]) -> SourceRow:
-        key = source_group(record.get("source"))
+        """The record's row of the per-source table."""
+        key = source_group(record.get("source"), record.get("id"))
         if key not in self.sources and len(self.sources) >= MAX_KEYS:
             key = _OTHER
         return self.sources.setdefault(key, SourceRow())

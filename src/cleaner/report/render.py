@@ -321,8 +321,8 @@ def sources(c: Collector, shown: int = 40) -> str:
     if len(cells) > shown:
         rest = cells[shown:]
         cells = cells[:shown] + [[f"({len(rest):,} more)"] + [sum(row[i] for row in rest) for i in range(1, 6)]]
-    return ('<section id="sources"><h2>Per source</h2><p class=muted>By input file (JSONL and WARC) or the '
-            "folder holding the pages.</p>" + table(
+    return ('<section id="sources"><h2>Per source</h2><p class=muted>By input file (JSONL and WARC); '
+            "page files by the folder given and the first folder under it.</p>" + table(
                 ["source", "written", "rejected", "duplicates", "characters out", "characters removed"], cells)
             + "</section>")
 
