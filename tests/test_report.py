@@ -151,7 +151,8 @@ def synthetic_records(n: int, seed: int = 0):
         cluster = f"doc-{i - i % 10}" if i % 10 < 3 else None
         yield {"id": f"doc-{i}", "source": f"crawl-{i % 7}.jsonl:{i}", "text": text,
                "spun": i % 50 == 0, "spin_score": rnd.random(), "language": rnd.choice(["zh", "en", "ja"]),
-               "language_score": rnd.random(), "cluster": cluster,
+               "language_score": rnd.random(), "cluster": cluster, "spam_page": i % 20 == 0,
+               "spam_kind": "casino" if i % 20 == 0 else None, "spam_score": rnd.random(),
                "duplicate_of": cluster if cluster and cluster != f"doc-{i}" else None,
                "similarity": 0.8 + rnd.random() / 5 if cluster and cluster != f"doc-{i}" else None,
                "removed": [{"rule": f"boilerplate:rule{j}", "text": text[:40], "before": text[:60],
@@ -167,6 +168,9 @@ def test_report_size_stays_bounded(tmp_path):
             for record in synthetic_records(n):
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
         sizes[n] = build_report(out, tmp_path / f"report-{n}.html")
+    page = (tmp_path / "report-10000.html").read_text(encoding="utf-8")
+    assert "Spam pages: 500 of 10,000" in page and "<td>casino</td>" in page       # fields a run may add
+    assert "mean language_score" in page and "spam_score" in page and "<td>crawl-3.jsonl</td>" in page
     assert sizes[10_000] < 3 * 2**20
     assert sizes[10_000] < 1.5 * sizes[1_000]      # ten times the records, about the same page
     c = collect(tmp_path / "out-10000.jsonl")
