@@ -100,10 +100,12 @@ class DistinctCounts:
 class BoundedCounter(Counter):
     """A Counter of at most ``MAX_KEYS`` keys; later new keys are counted under ``(other)``."""
 
-    def bump(self, key: str, n: int = 1) -> None:
+    def bump(self, key: str, n: int = 1) -> str:
+        """Count ``key``; returns the key it was counted under."""
         if key not in self and len(self) >= MAX_KEYS:
             key = _OTHER
         self[key] += n
+        return key
 
 
 @dataclass
@@ -196,8 +198,7 @@ class Collector:
 
     def add_reject(self, record: dict[str, Any]) -> None:
         self.rejected += 1
-        reason = str(record.get("rejected") or "(none)")
-        self.reject_reasons.bump(reason)
+        reason = self.reject_reasons.bump(str(record.get("rejected") or "(none)"))
         example = {"id": record.get("id"), "source": record.get("source"), "url": record.get("url"),
                    "detail": clip(record.get("reject_detail"))}
         self.reject_examples.setdefault(reason, Sample(EXAMPLES, "reject")).add(str(record.get("id")), example)
@@ -228,6 +229,8 @@ class Collector:
                                    "text": clip(text)}, h)
         language = record.get("language")
         if isinstance(language, str) and isinstance(record.get("language_score"), (int, float)):
+            if language not in self.categories["language"]:  # counted under (other) there
+                language = _OTHER
             self.language_scores.setdefault(language, Numeric("language")).add(doc_id, record["language_score"], h)
         if record.get("cluster") is not None:
             self.clusters.add(str(record["cluster"]))
@@ -256,9 +259,9 @@ class Collector:
         for item in removed:
             rule, text = str(item.get("rule")), item.get("text") or ""
             chars += len(text)
-            rules.add(rule)
-            self.rule_count.bump(rule)
+            rule = self.rule_count.bump(rule)
             self.rule_chars.bump(rule, len(text))
+            rules.add(rule)
             sample = self.rule_examples.setdefault(rule, Sample(EXAMPLES, "rule"))
             key = f"{doc_id}\x00{text}"
             h = hash_key(sample.salt, key)
