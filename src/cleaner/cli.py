@@ -35,7 +35,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="clean-corpus", description="Turn raw web-crawl pages into clean, deduplicated text.")
+    p = _Parser(prog="clean-corpus", description="Turn raw web-crawl pages into clean, deduplicated text.",
+                epilog="clean-corpus report OUTPUT [--rejects R] [--stats S] -o report.html: the HTML report of a "
+                       "finished run")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="files or folders: .html/.htm, .txt, .jsonl, .warc (each may be .gz or .zst)")
     p.add_argument("-o", "--output", required=True, help="OUT.jsonl (.gz, .zst) or OUT.parquet")
