@@ -15,11 +15,13 @@ from pathlib import Path
 from . import __version__
 from .config import SCRIPTS, Config
 from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
+from .engines.progress import configure_logging
 from .io import remote
 from .io.readers import file_kind, list_input_files
-from .engines.progress import configure_logging
+from .report import ReportUnavailable, build_report, check_available
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
+REPORT_SUFFIXES = (".html", ".htm")
 EXIT_BUG = 1
 EXIT_CANNOT_RUN = 2
 EXIT_INTERRUPTED = 130
@@ -35,7 +37,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="clean-corpus", description="Turn raw web-crawl pages into clean, deduplicated text.")
+    p = _Parser(prog="clean-corpus", description="Turn raw web-crawl pages into clean, deduplicated text.",
+                epilog="clean-corpus report OUTPUT [--rejects R] [--stats S] -o report.html: the HTML report of a "
+                       "finished run")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="files or folders: .html/.htm, .txt, .jsonl, .warc (each may be .gz or .zst)")
     p.add_argument("-o", "--output", required=True, help="OUT.jsonl (.gz, .zst) or OUT.parquet")
@@ -68,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress and only warnings and errors; the summary stays")
     p.add_argument("--index", metavar="DIR", help="near-duplicate index of earlier runs: duplicates of their records "
                    "are flagged too, and this run's records are added (created when missing; local engine)")
+    p.add_argument("--report", help="build the run report (one HTML page) here at the end of the run")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -165,9 +170,12 @@ def check_paths(args: argparse.Namespace) -> None:
         _check_writable(args.rejects, "rejects file", OUTPUT_SUFFIXES)
     if args.stats:
         _check_writable(args.stats, "stats file", None)
-    given = {os.path.abspath(p) for p in (args.output, args.rejects, args.stats) if p}
-    if len(given) < len([p for p in (args.output, args.rejects, args.stats) if p]):
-        raise CannotRun("--output, --rejects and --stats must be different files")
+    if args.report:
+        _check_writable(args.report, "report", REPORT_SUFFIXES)
+        _report_available()
+    files = [p for p in (args.output, args.rejects, args.stats, args.report) if p]
+    if len({os.path.abspath(p) for p in files}) < len(files):
+        raise CannotRun("--output, --rejects, --stats and --report must be different files")
 
 
 def _engine(name: str) -> Engine:
@@ -186,7 +194,59 @@ def _write_stats(path: str, stats: Stats) -> None:
         f.write("\n")
 
 
+# --- the run report: --report, and ``clean-corpus report`` after the fact ----------------------------
+
+
+def _report_available() -> None:
+    try:
+        check_available()
+    except ReportUnavailable as e:
+        raise CannotRun(str(e)) from None
+
+
+def _is_report_command(argv: list[str]) -> bool:
+    """``clean-corpus report ...`` builds a report, unless its ``-o`` names a record file: then ``report``
+    is an input file to clean (``./report`` always is)."""
+    if not argv or argv[0] != "report":
+        return False
+    output = None
+    for i, arg in enumerate(argv):
+        if arg in ("-o", "--output") and i + 1 < len(argv):
+            output = argv[i + 1]
+        elif arg.startswith("--output="):
+            output = arg.partition("=")[2]
+        elif arg.startswith("-o") and len(arg) > 2 and not arg.startswith("--"):
+            output = arg[2:]
+    return not (output or "").lower().endswith(OUTPUT_SUFFIXES)
+
+
+def report_main(argv: list[str]) -> int:
+    """``clean-corpus report OUTPUT [--rejects R] [--stats S] -o report.html``."""
+    p = _Parser(prog="clean-corpus report", description="Build the HTML report of a finished run from its files.")
+    p.add_argument("output", metavar="OUTPUT", help="the run's output: .jsonl (.gz, .zst), .parquet, or a folder of "
+                   "Parquet shards")
+    p.add_argument("--rejects", help="the run's rejects file")
+    p.add_argument("--stats", help="the run's --stats file (time per stage, throughput)")
+    p.add_argument("-o", "--report", required=True, help="report.html")
+    try:
+        args = p.parse_args(argv)
+        for path, what in ((args.output, "output"), (args.rejects, "rejects file"), (args.stats, "stats file")):
+            if path and not os.path.exists(path):
+                raise CannotRun(f"no such {what}: {path}")
+        _check_writable(args.report, "report", REPORT_SUFFIXES)
+        _report_available()
+        size = build_report(args.output, args.report, rejects=args.rejects, stats=args.stats)
+    except (CannotRun, OSError, ValueError) as e:  # ValueError: a line that is not a record, a stats file not JSON
+        print(f"clean-corpus report: error: {e}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    print(f"report: {args.report} ({size / 1024:,.0f} kB)", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if _is_report_command(argv):
+        return report_main(argv[1:])
     args = None
     try:
         args = build_parser().parse_args(argv)
@@ -205,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
                            progress=not args.quiet and (args.engine == "local" or sys.stderr.isatty()), **options)
         if args.stats:
             _write_stats(args.stats, stats)
+        if args.report:
+            size = build_report(args.output, args.report, rejects=args.rejects, stats=stats.to_json())
     except (CannotRun, RunError, OSError) as e:  # OSError: a folder became unwritable, the disk filled up
         print(f"clean-corpus: error: {e}", file=sys.stderr)
         return EXIT_CANNOT_RUN
@@ -216,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"clean-corpus: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_BUG
     print(stats.summary(), file=sys.stderr)
+    if args.report:
+        print(f"report: {args.report} ({size / 1024:,.0f} kB)", file=sys.stderr)
     return 0
 
 

@@ -7,6 +7,7 @@ from .document import Document
 
 FIELDS = ("id", "source", "url", "title", "date", "text", "encoding", "script", "spun", "spin_score",
           "cluster", "duplicate_of", "similarity", "warc_record_id", "warc_date")
+CONTEXT = ("before", "line", "after")  # with --explain, beside each removal's rule and text
 # Every column an output or rejects row can have: FIELDS, then removed (--explain) and the reject reason.
 # Input columns carried through (Config.keep_fields) come after these and may not reuse their names.
 OUTPUT_FIELDS = (*FIELDS, "removed", "rejected", "reject_detail")
@@ -32,6 +33,9 @@ def to_record(doc: Document, explain: bool = False) -> dict[str, Any]:
         "warc_date": doc.meta.get("warc_date"),
     }
     if explain:
-        record["removed"] = [{"rule": rule, "text": text} for rule, text in doc.removed]
+        # context: (line before, the line it sat in, line after) where line cleaning took it out
+        context = doc.meta.get("removed_context", {})
+        record["removed"] = [{"rule": rule, "text": text, **dict(zip(CONTEXT, context.get(i, (None,) * 3)))}
+                             for i, (rule, text) in enumerate(doc.removed)]
     record.update(doc.kept)
     return record

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
-from ..record import FIELDS
+from ..record import CONTEXT, FIELDS
 from . import remote
 
 _FIELD_TYPES = {
@@ -39,7 +39,7 @@ _FIELD_TYPES = {
 }
 PARQUET_SCHEMA = pa.schema(
     [pa.field(name, _FIELD_TYPES[name]) for name in FIELDS]
-    + [pa.field("removed", pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))),
+    + [pa.field("removed", pa.list_(pa.struct([(name, pa.string()) for name in ("rule", "text", *CONTEXT)]))),
        pa.field("rejected", pa.string()),
        pa.field("reject_detail", pa.string())]
 )
@@ -181,7 +181,7 @@ class ParquetWriter(RecordWriter):
         for name, column in self._columns.items():
             value = record.get(name)
             if name == "removed" and value is not None:
-                value = [{"rule": _utf8_safe(r["rule"]), "text": _utf8_safe(r["text"])} for r in value]
+                value = [{k: _utf8_safe(r.get(k)) for k in ("rule", "text", *CONTEXT)} for r in value]
                 self._buffered_bytes += sum(len(r["text"]) for r in value)
             elif isinstance(value, str):
                 value = _utf8_safe(value)
