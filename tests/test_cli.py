@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -174,12 +175,39 @@ def test_the_command_fails_in_one_line_without_a_traceback(tmp_path):
     assert proc.stderr == f"clean-corpus: error: no such input: {tmp_path / 'missing'}\n"
 
 
-def test_output_inside_an_input_folder_is_not_read_back(corpus, tmp_path, run_ok):
+def test_output_inside_an_input_folder_is_not_read_back_and_a_rerun_does_not_overwrite_it(corpus, tmp_path,
+                                                                                         run_ok, capsys):
     folder = tmp_path / "in"
     shutil.copytree(corpus, folder)
     args = [folder, "-o", folder / "out.jsonl", "--rejects", folder / "rejects.jsonl", "--stats", folder / "stats.json"]
     run_ok(*args)
-    first = (folder / "out.jsonl").read_bytes(), (folder / "rejects.jsonl").read_bytes()
-    run_ok(*args)
-    assert ((folder / "out.jsonl").read_bytes(), (folder / "rejects.jsonl").read_bytes()) == first
-    assert json.loads((folder / "stats.json").read_text())["read"] == 12
+    assert json.loads((folder / "stats.json").read_text())["read"] == 12  # its work folder was not read
+    first = (folder / "out.jsonl").read_bytes()
+    # Now out.jsonl is a file of the input folder, as much an input as any: writing over it is refused.
+    assert main([str(a) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "out.jsonl is the input file" in err, err
+    assert (folder / "out.jsonl").read_bytes() == first
+
+
+@pytest.mark.parametrize("flag", ["-o", "--rejects", "--stats"])
+@pytest.mark.parametrize("spelling", ["same", "dotdot", "symlink", "hardlink", "in-folder"])
+def test_an_output_that_is_an_input_is_refused_before_anything_is_written(tmp_path, capsys, flag, spelling):
+    (tmp_path / "in").mkdir()
+    page = tmp_path / "in" / "pages.jsonl"
+    content = json.dumps({"id": "a", "text": "一段正文，不可被覆盖。"}, ensure_ascii=False) + "\n"
+    page.write_text(content, encoding="utf-8")
+    target = {"same": page, "dotdot": tmp_path / "in" / ".." / "in" / "pages.jsonl",
+              "symlink": tmp_path / "link.jsonl", "hardlink": tmp_path / "hard.jsonl", "in-folder": page}[spelling]
+    if spelling == "symlink":
+        os.symlink(page, target)
+    if spelling == "hardlink":
+        os.link(page, target)
+    inputs = [str(tmp_path / "in")] if spelling == "in-folder" else [str(page)]
+    args = {"-o": ["-o", str(target)], "--rejects": ["-o", str(tmp_path / "out.jsonl"), "--rejects", str(target)],
+            "--stats": ["-o", str(tmp_path / "out.jsonl"), "--stats", str(target)]}[flag]
+    assert main([*inputs, *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is the input file" in err, err
+    assert page.read_text(encoding="utf-8") == content
+    assert not (tmp_path / "out.jsonl").exists()

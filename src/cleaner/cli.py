@@ -1,13 +1,16 @@
 """``clean-corpus``: raw pages in, one clean record per document out.
 
-Exits non-zero only when it cannot run at all (bad option or config, no inputs, output not writable),
-with one line on stderr. Bad records never stop a run: they go to ``--rejects`` with their reason.
+Exits non-zero only when it cannot run at all (bad option or config, no inputs, output not writable,
+an output that is an input), with one line on stderr. Bad records never stop a run: they go to
+``--rejects`` with their reason. Ctrl-C exits 130 and SIGTERM 143, each with one line and a ``--resume``
+hint.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import signal
 import sys
 import tomllib
 from pathlib import Path
@@ -15,16 +18,26 @@ from pathlib import Path
 from . import __version__
 from .config import SCRIPTS, Config
 from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
-from .io.readers import list_input_files
+from .io.readers import list_input_files, overwrites_input
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
 EXIT_BUG = 1
 EXIT_CANNOT_RUN = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
+EXIT_TERMINATED = 143   # SIGTERM: 128 + 15, as a shell reports a process the signal ended
 
 
 class CannotRun(Exception):
     """Printed as one line, exit status 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main process so that it stops as on Ctrl-C: workers killed, finished shards
+    kept for ``--resume``, no half-written file under a final name."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="cleaner.toml; command-line flags override it")
     p.add_argument("--stats", help="write the closing numbers here as JSON")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last complete shard")
+    p.add_argument("--follow-symlinks", dest="follow_symlinks", action="store_const", const=True,
+                   help="follow symlinks in input folders that lead out of them (default: count and skip them)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -62,7 +77,8 @@ def load_config(args: argparse.Namespace) -> Config:
     try:
         config = Config.from_toml(args.config) if args.config else Config()
         config = config.replace(script=args.script, threshold=args.threshold, dedup=args.dedup,
-                                drop_duplicates=args.drop_duplicates, workers=args.workers, explain=args.explain)
+                                drop_duplicates=args.drop_duplicates, workers=args.workers, explain=args.explain,
+                                follow_symlinks=args.follow_symlinks)
     except OSError as e:
         raise CannotRun(f"cannot read config {args.config}: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
@@ -90,13 +106,19 @@ def _check_writable(path: str, what: str, suffixes: tuple[str, ...] | None) -> N
         raise CannotRun(f"{what} {path} is a folder")
 
 
-def check_paths(args: argparse.Namespace) -> None:
-    """Everything that would stop the run, found before any work is done."""
+def check_paths(args: argparse.Namespace, config: Config) -> None:
+    """Everything that would stop the run, found before any work is done (and before anything is opened
+    for writing)."""
     for arg in args.inputs:
         if not os.path.exists(arg):
             raise CannotRun(f"no such input: {arg}")
-    if not list_input_files(args.inputs):
+    files = list_input_files(args.inputs, config.follow_symlinks)
+    if not files:
         raise CannotRun("no input files found in " + " ".join(args.inputs))
+    problem = overwrites_input(files, {"output": args.output, "rejects file": args.rejects,
+                                       "stats file": args.stats})
+    if problem:
+        raise CannotRun(problem)
     if args.engine == "ray" and (os.path.isdir(args.output) or args.output.endswith(os.sep)):
         folder = Path(args.output)  # Parquet shards and a manifest go there
         base = folder if folder.is_dir() else folder.parent
@@ -130,11 +152,19 @@ def _write_stats(path: str, stats: Stats) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _main(argv: list[str] | None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
         config = load_config(args)
-        check_paths(args)
+        check_paths(args, config)
         runner = _engine(args.engine)
         if args.ray_address and args.engine != "ray":
             raise CannotRun("--ray-address is for --engine ray")
@@ -146,10 +176,13 @@ def main(argv: list[str] | None = None) -> int:
     except (CannotRun, RunError, OSError) as e:  # OSError: a folder became unwritable, the disk filled up
         print(f"clean-corpus: error: {e}", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         hint = "; run again with --resume to continue" if args is None or args.engine == "local" else ""
-        print(f"\nclean-corpus: interrupted{hint}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        terminated = isinstance(e, Terminated)
+        # after Ctrl-C the terminal shows ^C: the line starts on a fresh line
+        what = "clean-corpus: terminated (SIGTERM)" if terminated else "\nclean-corpus: interrupted"
+        print(f"{what}{hint}", file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except Exception as e:  # a bug: still one line, and the finished shards are kept for --resume
         print(f"clean-corpus: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_BUG

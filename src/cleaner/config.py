@@ -31,6 +31,7 @@ class Config:
     timeout_s: float = 60.0
     # running
     workers: int | None = None     # None: all cores
+    follow_symlinks: bool = False  # follow symlinks in input folders that lead out of them (cleaner.io.readers)
     explain: bool = False
     # clean-corpus local engine (cleaner.engines.local)
     shard_docs: int = 64           # documents per shard: the unit of work, of --resume, and of what a kill loses
