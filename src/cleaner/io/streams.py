@@ -59,6 +59,7 @@ class Stream:
         self._start = 0      # first unread byte in _buf
         self._pos = 0        # decompressed bytes handed out so far
         self._eof = False
+        self._damage: CorruptInput | None = None
         self.trailing_garbage = 0  # bytes after the last compressed member that are not one
 
     def _fill(self) -> bool:
@@ -73,14 +74,27 @@ class Stream:
         return len(self._buf) - self._start
 
     def _more(self) -> bool:
-        """Fill once, compacting the buffer first; False at the end of the input."""
+        """Fill once, compacting the buffer first; False at the end of the input. A damaged member met
+        while bytes before it are still unread is reported once those are read: a reader looking ahead
+        past a record sees the end of the input there, not the damage."""
+        if self._damage is not None:
+            if self._available():
+                return False
+            damage, self._damage = self._damage, None
+            raise damage
         if self._eof:
             return False
         if self._start:
             del self._buf[:self._start]
             self._start = 0
-        if not self._fill():
-            self._eof = True
+        try:
+            if not self._fill():
+                self._eof = True
+                return False
+        except CorruptInput as e:
+            if not self._available():
+                raise
+            self._damage = e
             return False
         return True
 
