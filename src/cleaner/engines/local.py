@@ -134,6 +134,10 @@ def _exit_with_parent() -> None:
 def _worker_main(conn, progress, config: Config, work: str, process: ShardFunction) -> None:
     _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    # numba guards its thread start with a named multiprocessing lock when the start method has "fork" in
+    # its name (ours: forkserver); a worker killed with it registered makes the resource tracker warn of a
+    # "leaked semaphore" on stderr. A worker starts no processes, so it needs no such lock.
+    multiprocessing.set_start_method("spawn", force=True)
     numba.set_num_threads(1)  # the workers are the parallelism; numba's threads would oversubscribe
 
     def on_document(i: int) -> None:
