@@ -211,3 +211,26 @@ def test_an_output_that_is_an_input_is_refused_before_anything_is_written(tmp_pa
     assert err.count("\n") == 1 and "is the input file" in err, err
     assert page.read_text(encoding="utf-8") == content
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("size_kb", [300, 2800])  # full while writing shards / while writing the output
+def test_a_full_disk_is_one_line(tmp_path, size_kb):
+    """On a small tmpfs (needs root to mount; skipped elsewhere)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(disk)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        with open(tmp_path / "in.jsonl", "w", encoding="utf-8") as f:
+            for i in range(300):
+                f.write(json.dumps({"id": f"d{i}", "text": f"这是第{i}篇很长的正文内容，用来填满磁盘。" * 100},
+                                   ensure_ascii=False) + "\n")
+        proc = subprocess.run([sys.executable, "-m", "cleaner.cli", str(tmp_path / "in.jsonl"), "-o",
+                               str(disk / "out.jsonl"), "--workers", "2", "--no-dedup"],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 2
+        assert proc.stderr.count("\n") == 1 and "No space left on device" in proc.stderr, proc.stderr
+        assert not (disk / "out.jsonl").exists()
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
