@@ -374,6 +374,13 @@ def _refuse_resume(work: Path, before: dict[str, Any], now: dict[str, Any]) -> N
     if before.get("config") != now["config"]:
         changed = sorted(k for k in now["config"] if before.get("config", {}).get(k) != now["config"][k])
         raise RunError(f"cannot resume: settings differ from the run in {work} ({', '.join(changed)})")
+    before_inputs = [tuple(x) for x in before.get("inputs", [])]
+    now_inputs = [tuple(x) for x in now["inputs"]]
+    if before_inputs != now_inputs:
+        gone = [x[0] for x in before_inputs if x not in now_inputs]
+        added = [x[0] for x in now_inputs if x not in before_inputs]
+        what = f"{gone[0]} is no longer an input" if gone else f"{added[0]} is a new input" if added else "their order"
+        raise RunError(f"cannot resume: the input files differ from the run in {work} ({what})")
     raise RunError(f"cannot resume: inputs or settings differ from the run in {work}")
 
 

@@ -241,6 +241,8 @@ class MemberStream(Stream):
                 if not self._pending or not self._pending.strip(b"\0"):
                     return False  # clean end (NUL padding after the last member is tolerated)
                 if not self._pending.startswith(self._magic):
+                    if not self._starts:
+                        raise CorruptInput(f"data at compressed offset {self._offset} is not {self._codec}")
                     start = self._offset
                     if not self._resync(1):
                         self.trailing_garbage += self._offset - start
