@@ -62,8 +62,10 @@ def write_corpora(folder: Path, docs: int, chars: int) -> dict[str, Path]:
 
 def run(corpus: Path, out: Path, workers: int) -> dict:
     stats = out.with_suffix(".stats.json")
+    config = out.with_suffix(".toml")
+    config.write_text("timeout_s = 3600\n")  # a slow or busy machine must not turn the long documents into timeouts
     subprocess.run([sys.executable, "-m", "cleaner.cli", str(corpus), "-o", str(out), "--stats", str(stats),
-                    "--workers", str(workers)], check=True, capture_output=True, timeout=3600)
+                    "--workers", str(workers), "--config", str(config)], check=True, capture_output=True, timeout=3600)
     return json.loads(stats.read_text())
 
 
@@ -77,10 +79,11 @@ def main() -> None:
         folder = Path(tmp)
         corpora = write_corpora(folder, args.docs, args.chars)
         run(corpora["short text"], folder / "warm.jsonl", 1)  # numba's kernels compiled and cached once
-        print(f"{'corpus':<12} {'docs':>6} {'chars in':>12} {'written':>8} {'main MB':>8} {'worker MB':>10} {'s':>6}")
+        print(f"{'corpus':<12} {'docs':>6} {'chars in':>12} {'written':>8} {'rejected':>8} {'main MB':>8} "
+              f"{'worker MB':>10} {'s':>6}")
         for name, corpus in corpora.items():
             stats = run(corpus, folder / f"{name.replace(' ', '-')}.jsonl", args.workers)
-            print(f"{name:<12} {stats['read']:>6,} {stats['chars_in']:>12,} {stats['written']:>8,} "
+            print(f"{name:<12} {stats['read']:>6,} {stats['chars_in']:>12,} {stats['written']:>8,} {stats['rejected']:>8,} "
                   f"{stats['peak_rss_mb']['main']:>8.0f} {stats['peak_rss_mb']['worker']:>10.0f} {stats['seconds']:>6.1f}")
 
 

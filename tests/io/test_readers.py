@@ -668,3 +668,22 @@ def test_names_that_are_not_utf8_in_different_ways_get_different_ids(tmp_path):
             f.write(PAGE)
     docs = read([tmp_path])
     assert len({d.id for d in docs}) == len({d.source for d in docs}) == len(names) == len(accepted(docs))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payloads=st.lists(st.binary(min_size=1, max_size=400), min_size=2, max_size=6), data=st.data())
+def test_damage_inside_one_gzip_member_costs_only_that_member(tmp_path, payloads, data):
+    records = [warc_record(f"http://r{i}/", b"<html>" + p) for i, p in enumerate(payloads)]
+    members = [gzip.compress(r) for r in records]
+    k = data.draw(st.integers(0, len(members) - 1))
+    damaged = bytearray(members[k])
+    for _ in range(data.draw(st.integers(1, 4))):  # flips in the deflate data or the trailer, not the header
+        damaged[data.draw(st.integers(10, len(damaged) - 1))] ^= data.draw(st.integers(1, 255))
+    members[k] = bytes(damaged)
+    (tmp_path / "x.warc.gz").write_bytes(b"".join(members))
+    docs = read([tmp_path / "x.warc.gz"])
+    kept = {d.id: d.raw for d in docs if not d.rejected}
+    for i, p in enumerate(payloads):
+        if i != k:
+            assert kept.get(f"http://r{i}/") == b"<html>" + p, (i, k, [(d.id, d.reject_detail) for d in docs])
+    assert len(docs) <= len(payloads) + 1

@@ -99,7 +99,8 @@ class Stream:
         return True
 
     def _consume(self, n: int) -> bytes:
-        out = bytes(self._buf[self._start:self._start + n])
+        with memoryview(self._buf) as view:
+            out = bytes(view[self._start:self._start + n])  # one copy, not two
         self._start += len(out)
         self._pos += len(out)
         return out
@@ -114,7 +115,8 @@ class Stream:
         """The next ``n`` bytes (fewer at the end of the input), left unread."""
         while self._available() < n and self._more():
             pass
-        return bytes(self._buf[self._start:self._start + n])
+        with memoryview(self._buf) as view:
+            return bytes(view[self._start:self._start + n])
 
     def read(self, n: int) -> bytes:
         """Up to ``n`` bytes; fewer only at the end of the input."""
@@ -207,6 +209,10 @@ class MemberStream(Stream):
         self._offset = 0         # compressed offset of the first byte in _pending
         self._decoder = None
         self._held = bytearray()  # output of the current member, not yet verified
+        # compressed bytes of the current member given to the decoder (None past HOLD_BYTES): after damage
+        # the next member is searched from the damaged one's start, since bad data may have made the
+        # decoder read into the next member
+        self._member_in: bytearray | None = bytearray()
         # (decompressed position, compressed offset) where each member still in reach starts
         self._starts: list[tuple[int, int]] = []
 
@@ -250,6 +256,7 @@ class MemberStream(Stream):
                     raise CorruptInput(f"{self._offset - start} bytes at compressed offset {start} are not "
                                        f"{self._codec}; reading goes on at offset {self._offset}")
                 self._decoder = self._new_decoder()
+                self._member_in = bytearray()
                 while len(self._starts) > 1 and self._starts[1][0] <= self._pos:
                     del self._starts[0]
                 self._starts.append((self._pos + self._available() + len(self._held), self._offset))
@@ -266,12 +273,20 @@ class MemberStream(Stream):
                 member = self._starts[-1][1]
                 self._decoder = None
                 self._held = bytearray()
-                resumed = self._resync(1)
+                if self._member_in is not None:  # search again from just after the damaged member's start
+                    self._pending = bytes(self._member_in[1:]) + self._pending
+                    self._offset = member + 1
+                resumed = self._resync(0 if self._member_in is not None else 1)
                 self._starts[-1] = (self._pos + self._available(), member)  # the damaged member gave nothing
                 where = f"reading goes on at offset {self._offset}" if resumed else "nothing readable after it"
                 raise CorruptInput(f"corrupt {self._codec} data in the member that starts at compressed offset "
                                    f"{member}: {e}; {where}") from None
-            self._offset += len(self._pending) - len(left)
+            used = len(self._pending) - len(left)
+            if self._member_in is not None:
+                self._member_in += self._pending[:used]
+                if len(self._member_in) > HOLD_BYTES:
+                    self._member_in = None
+            self._offset += used
             self._pending = left
             self._held += out
             if self._decoder.eof:
