@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import time
 import zlib
 from collections import Counter
@@ -687,3 +688,16 @@ def test_damage_inside_one_gzip_member_costs_only_that_member(tmp_path, payloads
         if i != k:
             assert kept.get(f"http://r{i}/") == b"<html>" + p, (i, k, [(d.id, d.reject_detail) for d in docs])
     assert len(docs) <= len(payloads) + 1
+
+
+def test_damage_found_in_a_members_first_step_past_the_probe_still_moves_on(tmp_path):
+    """Bad deflate data 20 KB into a member, met before any of it is consumed: reading goes on after it
+    (this once looped for ever, re-trying the same member)."""
+    member = bytearray(gzip.compress(random.Random(0).randbytes(50_000)))  # incompressible: 50 KB compressed
+    for i in range(20000, 20100):
+        member[i] ^= 0x55
+    after = json.dumps({"id": "after", "text": "损坏之后的记录。"}, ensure_ascii=False).encode() + b"\n"
+    (tmp_path / "x.jsonl.gz").write_bytes(bytes(member) + gzip.compress(after))
+    docs = read([tmp_path / "x.jsonl.gz"])
+    assert [d.id for d in accepted(docs)] == ["after"]
+    assert [d.rejected for d in docs if d.rejected] == [errors.UNREADABLE_FILE]

@@ -273,10 +273,12 @@ class MemberStream(Stream):
                 member = self._starts[-1][1]
                 self._decoder = None
                 self._held = bytearray()
-                if self._member_in is not None:  # search again from just after the damaged member's start
+                if self._member_in:  # search again from just after the damaged member's start
                     self._pending = bytes(self._member_in[1:]) + self._pending
                     self._offset = member + 1
-                resumed = self._resync(0 if self._member_in is not None else 1)
+                    resumed = self._resync(0)
+                else:  # nothing of it consumed (_pending starts there), or too much kept to go back
+                    resumed = self._resync(1)
                 self._starts[-1] = (self._pos + self._available(), member)  # the damaged member gave nothing
                 where = f"reading goes on at offset {self._offset}" if resumed else "nothing readable after it"
                 raise CorruptInput(f"corrupt {self._codec} data in the member that starts at compressed offset "
