@@ -54,10 +54,10 @@ from .. import errors
 from ..config import Config
 from ..dedup import Signatures, exact_jaccard_of_texts, find_duplicates
 from ..document import Document
-from ..text.rulefiles import rule_file_digests
 from ..io.readers import iter_file, list_input_files, overwrites_input
 from ..io.streams import DigestReader
 from ..io.writers import open_writer
+from ..text.rulefiles import rule_file_digests
 from .base import RunError, Stats
 from .shards import ShardFunction, ShardResult, cut_shards, process_shard
 

@@ -52,8 +52,17 @@ from ..config import Config
 from ..document import Document
 from ..stages.decode import DecodeStage
 from .jsonl import read_jsonl
-from .streams import (GZIP_MAGIC, LZ4_MAGIC, ZSTD_MAGIC, DigestReader, InputError, MemberStream, PlainStream, Stream,
-                      TruncatedInput)
+from .streams import (
+    GZIP_MAGIC,
+    LZ4_MAGIC,
+    ZSTD_MAGIC,
+    DigestReader,
+    InputError,
+    MemberStream,
+    PlainStream,
+    Stream,
+    TruncatedInput,
+)
 from .warc import read_warc
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")

@@ -118,7 +118,7 @@ def read_warc(stream: Stream, kind: str, id_base: str, source: str, config: Conf
         length = int(length_text)
         uri = warc.get("Warc-Target-Uri", "").strip("<> ").replace(" ", "%20")
 
-        def named() -> str:
+        def named(uri: str = uri, record_id: str = record_id) -> str:
             """The record's id, counted once it is a document or a reject (see the reader notes)."""
             if not uri:
                 return record_id
