@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -187,15 +188,19 @@ def test_the_command_fails_in_one_line_without_a_traceback(tmp_path):
     assert proc.stderr == f"clean-corpus: error: no such input: {tmp_path / 'missing'}\n"
 
 
-def test_output_inside_an_input_folder_is_not_read_back(corpus, tmp_path, run_ok):
+def test_output_inside_an_input_folder_is_not_read_back_and_a_rerun_does_not_overwrite_it(corpus, tmp_path,
+                                                                                         run_ok, capsys):
     folder = tmp_path / "in"
     shutil.copytree(corpus, folder)
     args = [folder, "-o", folder / "out.jsonl", "--rejects", folder / "rejects.jsonl", "--stats", folder / "stats.json"]
     run_ok(*args)
-    first = (folder / "out.jsonl").read_bytes(), (folder / "rejects.jsonl").read_bytes()
-    run_ok(*args)
-    assert ((folder / "out.jsonl").read_bytes(), (folder / "rejects.jsonl").read_bytes()) == first
-    assert json.loads((folder / "stats.json").read_text())["read"] == 10
+    assert json.loads((folder / "stats.json").read_text())["read"] == 10  # its work folder was not read
+    first = (folder / "out.jsonl").read_bytes()
+    # Now out.jsonl is a file of the input folder, as much an input as any: writing over it is refused.
+    assert main([str(a) for a in args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "out.jsonl is the input file" in err, err
+    assert (folder / "out.jsonl").read_bytes() == first
 
 
 @pytest.mark.parametrize("content, message", [
@@ -275,3 +280,49 @@ def test_a_kill_during_the_index_update_then_a_rerun(two_crawls, tmp_path, run_o
     run_ok(crawl2, "-o", tmp_path / "b.jsonl", "--index", tmp_path / "idx", "--resume")
     assert read_jsonl(tmp_path / "b.jsonl") == read_jsonl(tmp_path / "clean.jsonl")
     assert len(DedupIndex(tmp_path / "idx")) == 6
+
+
+@pytest.mark.parametrize("flag", ["-o", "--rejects", "--stats"])
+@pytest.mark.parametrize("spelling", ["same", "dotdot", "symlink", "hardlink", "in-folder"])
+def test_an_output_that_is_an_input_is_refused_before_anything_is_written(tmp_path, capsys, flag, spelling):
+    (tmp_path / "in").mkdir()
+    page = tmp_path / "in" / "pages.jsonl"
+    content = json.dumps({"id": "a", "text": "一段正文，不可被覆盖。"}, ensure_ascii=False) + "\n"
+    page.write_text(content, encoding="utf-8")
+    target = {"same": page, "dotdot": tmp_path / "in" / ".." / "in" / "pages.jsonl",
+              "symlink": tmp_path / "link.jsonl", "hardlink": tmp_path / "hard.jsonl", "in-folder": page}[spelling]
+    if spelling == "symlink":
+        os.symlink(page, target)
+    if spelling == "hardlink":
+        os.link(page, target)
+    inputs = [str(tmp_path / "in")] if spelling == "in-folder" else [str(page)]
+    args = {"-o": ["-o", str(target)], "--rejects": ["-o", str(tmp_path / "out.jsonl"), "--rejects", str(target)],
+            "--stats": ["-o", str(tmp_path / "out.jsonl"), "--stats", str(target)]}[flag]
+    assert main([*inputs, *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is the input file" in err, err
+    assert page.read_text(encoding="utf-8") == content
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize("size_kb", [300, 2800])  # full while writing shards / while writing the output
+def test_a_full_disk_is_one_line(tmp_path, size_kb):
+    """On a small tmpfs (needs root to mount; skipped elsewhere)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(disk)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        with open(tmp_path / "in.jsonl", "w", encoding="utf-8") as f:
+            for i in range(300):
+                f.write(json.dumps({"id": f"d{i}", "text": f"这是第{i}篇很长的正文内容，用来填满磁盘。" * 100},
+                                   ensure_ascii=False) + "\n")
+        proc = subprocess.run([sys.executable, "-m", "cleaner.cli", str(tmp_path / "in.jsonl"), "-o",
+                               str(disk / "out.jsonl"), "--workers", "2", "--no-dedup"],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 2
+        assert proc.stderr.count("\n") == 1 and "No space left on device" in proc.stderr, proc.stderr
+        assert not (disk / "out.jsonl").exists()
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)

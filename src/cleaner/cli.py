@@ -1,13 +1,16 @@
 """``clean-corpus``: raw pages in, one clean record per document out.
 
-Exits non-zero only when it cannot run at all (bad option or config, no inputs, output not writable),
-with one line on stderr. Bad records never stop a run: they go to ``--rejects`` with their reason.
+Exits non-zero only when it cannot run at all (bad option or config, no inputs, output not writable,
+an output that is an input), with one line on stderr. Bad records never stop a run: they go to
+``--rejects`` with their reason. Ctrl-C exits 130 and SIGTERM 143, each with one line and a ``--resume``
+hint.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import signal
 import sys
 import tomllib
 from pathlib import Path
@@ -17,18 +20,28 @@ from .config import SCRIPTS, Config
 from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
 from .engines.progress import configure_logging
 from .io import remote
-from .io.readers import file_kind, list_input_files
+from .io.readers import file_kind, list_input_files, overwrites_input
 from .report import ReportUnavailable, build_report, check_available
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
 REPORT_SUFFIXES = (".html", ".htm")
 EXIT_BUG = 1
 EXIT_CANNOT_RUN = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT)
+EXIT_TERMINATED = 143   # SIGTERM: 128 + 15, as a shell reports a process the signal ended
 
 
 class CannotRun(Exception):
     """Printed as one line, exit status 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main process so that it stops as on Ctrl-C: workers killed, finished shards
+    kept for ``--resume``, no half-written file under a final name."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", metavar="DIR", help="near-duplicate index of earlier runs: duplicates of their records "
                    "are flagged too, and this run's records are added (created when missing; local engine)")
     p.add_argument("--report", help="build the run report (one HTML page) here at the end of the run")
+    p.add_argument("--follow-symlinks", dest="follow_symlinks", action="store_const", const=True,
+                   help="follow symlinks in input folders that lead out of them (default: count and skip them)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -84,7 +99,8 @@ def load_config(args: argparse.Namespace) -> Config:
         config = config.replace(script=args.script, threshold=args.threshold, dedup=args.dedup,
                                 drop_duplicates=args.drop_duplicates, workers=args.workers, explain=args.explain,
                                 id_field=args.id_field, text_field=args.text_field, html_field=args.html_field,
-                                url_field=args.url_field, keep_fields=args.keep_fields, input_glob=args.input_glob)
+                                url_field=args.url_field, keep_fields=args.keep_fields, input_glob=args.input_glob,
+                                follow_symlinks=args.follow_symlinks)
     except OSError as e:
         raise CannotRun(f"cannot read config {args.config}: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
@@ -136,8 +152,9 @@ def _check_writable(path: str, what: str, suffixes: tuple[str, ...] | None) -> N
         raise CannotRun(f"{what} {path} is a folder")
 
 
-def check_paths(args: argparse.Namespace) -> None:
-    """Everything that would stop the run, found before any work is done."""
+def check_paths(args: argparse.Namespace, config: Config) -> None:
+    """Everything that would stop the run, found before any work is done (and before anything is opened
+    for writing)."""
     urls = [p for p in (*args.inputs, args.output, args.rejects, args.stats) if remote.is_url(p)]
     if urls and args.engine != "local":
         raise CannotRun(f"paths with a protocol ({urls[0]}) are for --engine local")
@@ -157,8 +174,13 @@ def check_paths(args: argparse.Namespace) -> None:
                     f.read(1)
             except OSError as e:
                 raise CannotRun(f"cannot read {arg}: {e.strerror or e}") from None
-    if not list_input_files(args.inputs, args.input_glob):
+    files = list_input_files(args.inputs, config.input_glob, follow_symlinks=config.follow_symlinks)
+    if not files:
         raise CannotRun("no input files found in " + " ".join(args.inputs))
+    problem = overwrites_input(files, {"output": args.output, "rejects file": args.rejects,
+                                       "stats file": args.stats, "report": args.report})
+    if problem:
+        raise CannotRun(problem)
     if args.engine == "ray" and (os.path.isdir(args.output) or args.output.endswith(os.sep)):
         folder = Path(args.output)  # Parquet shards and a manifest go there
         base = folder if folder.is_dir() else folder.parent
@@ -173,8 +195,8 @@ def check_paths(args: argparse.Namespace) -> None:
     if args.report:
         _check_writable(args.report, "report", REPORT_SUFFIXES)
         _report_available()
-    files = [p for p in (args.output, args.rejects, args.stats, args.report) if p]
-    if len({os.path.abspath(p) for p in files}) < len(files):
+    outputs = [p for p in (args.output, args.rejects, args.stats, args.report) if p]
+    if len({os.path.abspath(p) for p in outputs}) < len(outputs):
         raise CannotRun("--output, --rejects, --stats and --report must be different files")
 
 
@@ -244,14 +266,21 @@ def report_main(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    previous_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _main(argv: list[str]) -> int:
     if _is_report_command(argv):
         return report_main(argv[1:])
     args = None
     try:
         args = build_parser().parse_args(argv)
         config = load_config(args)
-        check_paths(args)
+        check_paths(args, config)
         check_rule_files(config)
         configure_logging("WARNING" if args.quiet else args.log_level)
         runner = _engine(args.engine)
@@ -270,10 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     except (CannotRun, RunError, OSError) as e:  # OSError: a folder became unwritable, the disk filled up
         print(f"clean-corpus: error: {e}", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         hint = "; run again with --resume to continue" if args is None or args.engine == "local" else ""
-        print(f"\nclean-corpus: interrupted{hint}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        terminated = isinstance(e, Terminated)
+        # after Ctrl-C the terminal shows ^C: the line starts on a fresh line
+        what = "clean-corpus: terminated (SIGTERM)" if terminated else "\nclean-corpus: interrupted"
+        print(f"{what}{hint}", file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
     except Exception as e:  # a bug: still one line, and the finished shards are kept for --resume
         print(f"clean-corpus: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         return EXIT_BUG

@@ -52,6 +52,7 @@ _CHECKS = (
     ("max_depth", "a whole number >= 1", _whole(1)),
     ("timeout_s", "a number of seconds > 0", _number(0.0, low_open=True)),
     ("workers", "a whole number >= 1 (or unset: all cores)", _whole(1, none=True)),
+    ("follow_symlinks", "true or false", _flag),
     ("explain", "true or false", _flag),
     ("shard_docs", "a whole number >= 1", _whole(1)),
     ("shard_bytes", "a whole number >= 1", _whole(1)),
@@ -90,6 +91,7 @@ class Config:
     timeout_s: float = 60.0
     # running
     workers: int | None = None     # None: all cores
+    follow_symlinks: bool = False  # follow symlinks in input folders that lead out of them (cleaner.io.readers)
     explain: bool = False
     # clean-corpus local engine (cleaner.engines.local)
     shard_docs: int = 64           # documents per shard: the unit of work, of --resume, and of what a kill loses

@@ -2,6 +2,7 @@
 are replaced and cost only their document."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -9,6 +10,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import zstandard
 
 from cleaner import errors
 from cleaner.engines import local as engine
@@ -52,6 +55,56 @@ def write_hostile_corpus(folder: Path) -> dict[str, str]:
         f.write('{"id": "truncated", "text": "半截\n')
     expected.update({"surrogates": "", "nul-text": "", "surrogate-id-\ufffd": "", "odd.jsonl:4": errors.BAD_JSON,
                      "odd.jsonl:5": errors.BAD_JSON})
+    expected.update(write_broken_containers(folder))
+    return expected
+
+
+HONEST = "诚实的记录，应当完整写出。" * 8
+
+
+def warc(uri: str, declared_extra: int = 0) -> bytes:
+    http = f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>{uri} {HONEST}</p></body></html>"
+    block = http.encode()
+    length = len(block) + declared_extra if declared_extra >= 0 else 999999999999999999
+    return (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {uri}\r\n"
+            f"Content-Type: application/http; msgtype=response\r\nContent-Length: {length}\r\n\r\n").encode() + block + b"\r\n\r\n"
+
+
+def write_broken_containers(folder: Path) -> dict[str, str]:
+    """Containers that lie or are damaged, and traps in the folder; every honest record in them must be
+    written. Ids of the honest records start with "honest"."""
+    expected = {}
+    # Content-Length past the next record, and absurd: each costs only its own record
+    for name, pack in (("lying.warc", b"".join), ("lying-members.warc.gz", lambda rs: b"".join(map(gzip.compress, rs)))):
+        records = [warc(f"honest://{name}/0"), warc(f"liar://{name}/1", 300), warc(f"honest://{name}/2"),
+                   warc(f"liar://{name}/3", -1), warc(f"honest://{name}/4")]
+        (folder / name).write_bytes(pack(records))
+        expected.update({f"honest://{name}/{i}": "" for i in (0, 2, 4)})
+        expected.update({f"liar://{name}/{i}": errors.UNREADABLE_FILE for i in (1, 3)})
+    # a corrupt gzip member (bad CRC) in the middle of a multi-member JSONL
+    members = [gzip.compress((json.dumps({"id": f"honest-g{i}", "text": HONEST}, ensure_ascii=False) + "\n").encode())
+               for i in range(5)]
+    damaged = bytearray(members[2])
+    damaged[-8] ^= 0xFF
+    members[2] = bytes(damaged)
+    (folder / "members.jsonl.gz").write_bytes(b"".join(members))
+    expected.update({f"honest-g{i}": "" for i in (0, 1, 3, 4)})
+    expected["members.jsonl.gz:3"] = errors.UNREADABLE_FILE
+    # a complete gzip page with garbage after it (gzip -d: "trailing garbage ignored")
+    (folder / "honest-page.html.gz").write_bytes(
+        gzip.compress(f"<html><body><p>{HONEST}</p></body></html>".encode()) + b"\x00garbage" * 50)
+    expected["honest-page.html.gz"] = ""
+    # megabytes of blank lines and CR/LF padding, then a record
+    padding = (b"\n" * 1000 + b"\r\n" * 1000 + b" \r\r\n") * 3000
+    record = (json.dumps({"id": "honest-after-padding", "text": HONEST}, ensure_ascii=False) + "\n").encode()
+    (folder / "padding.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress(padding + record))
+    expected["honest-after-padding"] = ""
+    # traps: a symlink loop, and host folders linked in
+    os.symlink(folder / "loop_b", folder / "loop_a")
+    os.symlink(folder / "loop_a", folder / "loop_b")
+    expected.update({"loop_a": errors.UNREADABLE_FILE, "loop_b": errors.UNREADABLE_FILE})
+    os.symlink("/etc", folder / "etc")
+    os.symlink(folder, folder / "again")
     return expected
 
 
@@ -82,6 +135,9 @@ def test_hostile_corpus_runs_through_with_every_record_accounted_for(tmp_path):
         if expected[reject["id"]]:
             assert reject["rejected"] == expected[reject["id"]], reject
     assert sum(stats["rejected_by_reason"].values()) == stats["rejected"]
+    assert {r["id"] for r in records} >= {i for i in expected if i.startswith("honest")}
+    assert not [r for r in records + rejected if r["source"].startswith("/etc") or "/etc/" in r["source"]]
+    assert stats["skipped"] == {"symlink_leaving_input": 1, "folder_seen_before": 1, "trailing_garbage": 1}
     assert all(len(r["text"]) < 100_000 for r in records)  # no entity was expanded a billion times
     # Memory stays bounded. With its modules and numba kernels loaded a process holds about 205 MB (main)
     # or 215 MB (worker) here. The main process peaked between 205 and 720 MB over runs of this test (it

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -212,3 +214,120 @@ def test_interrupted_while_writing_the_output_leaves_nothing_under_its_name_and_
     assert main([*args, "--resume"]) == 0
     assert out.read_bytes() == reference[0]
     assert (tmp_path / "rejects.jsonl").read_bytes() == reference[1]
+
+
+# --- resume that can be trusted; one run at a time --------------------------------------------------
+
+
+def interrupted_before_the_output(corpus_folder: Path, out: Path, config: Config, monkeypatch) -> None:
+    """A run whose shards are all complete, stopped (as by Ctrl-C) before it writes the output."""
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_merge", stop)
+        with pytest.raises(KeyboardInterrupt):
+            engine.run([str(corpus_folder)], out, config)
+    assert complete_shards(out) > 1
+
+
+def test_resume_refuses_a_rule_file_whose_content_changed(corpus, tmp_path, monkeypatch):
+    from cleaner.text.rulefiles import shipped_text
+    lexicon = tmp_path / "spam.txt"
+    lexicon.write_text(shipped_text("spam_lexicon.txt"), encoding="utf-8")
+    config = Config(shard_docs=SHARD_DOCS, workers=1, spam_lexicon=str(lexicon))
+    out = tmp_path / "out.jsonl"
+    interrupted_before_the_output(corpus[0], out, config, monkeypatch)
+    with open(lexicon, "a", encoding="utf-8") as f:
+        f.write("新加的词\n")
+    with pytest.raises(engine.RunError, match=f"cannot resume: rule file {lexicon} changed"):
+        engine.run([str(corpus[0])], out, config, resume=True)
+
+
+def test_resume_refuses_an_input_rewritten_with_the_same_size_and_time(corpus, tmp_path, monkeypatch):
+    inputs = tmp_path / "in"
+    shutil.copytree(corpus[0], inputs)
+    config = Config(shard_docs=SHARD_DOCS, workers=1)
+    out = tmp_path / "out.jsonl"
+    interrupted_before_the_output(inputs, out, config, monkeypatch)
+    victim = inputs / "part-1.jsonl"
+    info = victim.stat()
+    data = victim.read_bytes()
+    victim.write_bytes(data.replace("编号".encode(), "号码".encode()))  # same length in UTF-8
+    os.utime(victim, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert victim.stat().st_size == info.st_size and victim.stat().st_mtime_ns == info.st_mtime_ns
+    with pytest.raises(engine.RunError, match=f"cannot resume: input {victim} changed"):
+        engine.run([str(inputs)], out, config, resume=True)
+    victim.write_bytes(data)  # the same content again: the resumed run goes on
+    os.utime(victim, ns=(info.st_atime_ns, info.st_mtime_ns))
+    engine.run([str(inputs)], out, config, resume=True)
+    assert out.exists() and not work_folder(out).exists()
+
+
+def test_a_second_run_on_the_same_output_is_refused_at_once(corpus, tmp_path, capsys):
+    inputs, config = corpus
+    out = tmp_path / "out.jsonl"
+    lock = engine.lock_output(out)  # as a first run holds it
+    try:
+        started = time.monotonic()
+        assert main([str(inputs), "-o", str(out), "--config", str(config)]) == 2
+        assert time.monotonic() - started < 10
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "another clean-corpus run is writing" in err, err
+        assert not out.exists() and not work_folder(out).exists()
+    finally:
+        engine.unlock_output(out, lock)
+    assert main([str(inputs), "-o", str(out), "--config", str(config)]) == 0
+    assert not (tmp_path / ".out.jsonl.lock").exists()
+
+
+def test_two_runs_started_together_never_mix_their_records(corpus, tmp_path):
+    inputs, config = corpus
+    out = tmp_path / "out.jsonl"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "b.jsonl").write_text("".join(json.dumps({"id": f"b-{i}", "text": f"另一批第{i}篇正文，内容不同。"},
+                                                      ensure_ascii=False) + "\n" for i in range(40)),
+                                   encoding="utf-8")
+    a = clean_corpus(str(inputs), "-o", str(out), "--config", str(config), "--workers", "1")
+    b = clean_corpus(str(other), "-o", str(out), "--config", str(config), "--workers", "1")
+    results = [(p.returncode, err) for p, (_, err) in ((p, p.communicate(timeout=180)) for p in (a, b))]
+    # exactly one run writes the output; the other is refused at once, in one line
+    assert sorted(code for code, _ in results) == [0, 2], results
+    winner = "a" if results[0][0] == 0 else "b"
+    loser_err = results[1 if winner == "a" else 0][1]
+    assert loser_err.count("\n") == 1 and "another clean-corpus run is writing" in loser_err
+    ids = [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert all(i.startswith("b-") == (winner == "b") for i in ids) and len(ids) >= 40
+
+
+def test_temporary_files_of_killed_runs_are_removed(corpus, tmp_path):
+    inputs, config = corpus
+    stale = [tmp_path / ".out.jsonl.4242.0badc0de.tmp", tmp_path / ".rejects.jsonl.4243.deadbeef.tmp"]
+    for path in stale:
+        path.write_text("half a file")
+    keep = tmp_path / ".out.jsonl.notes"
+    keep.write_text("not ours")
+    assert main([str(inputs), "-o", str(tmp_path / "out.jsonl"), "--rejects", str(tmp_path / "rejects.jsonl"),
+                 "--config", str(config)]) == 0
+    assert not any(p.exists() for p in stale) and keep.exists()
+
+
+def test_sigterm_exits_143_with_one_line_and_resumes(corpus, reference, tmp_path):
+    inputs, config = corpus
+    out = tmp_path / "out.jsonl"
+    args = [str(inputs), "-o", str(out), "--rejects", str(tmp_path / "rejects.jsonl"), "--config", str(config),
+            "--workers", "2"]
+    proc = clean_corpus(*args)
+    deadline = time.monotonic() + 60
+    while complete_shards(out) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if proc.poll() is not None:
+        pytest.skip("the run finished before it could be stopped")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    time.sleep(1)  # anything a worker would still print
+    assert proc.returncode == 143, err
+    assert err.count("\n") == 1 and "terminated" in err and "--resume" in err, err
+    finish(clean_corpus(*args, "--resume"))
+    assert out.read_bytes() == reference[0]

@@ -9,6 +9,13 @@ The input order is deterministic, so shard k is always the same documents and ``
 the complete shards. When every shard is complete the main process runs the corpus-level dedup on the
 signatures and streams the shard records, in order, into the output; then it removes the work folder.
 
+``--resume`` trusts nothing it can check: the manifest holds the SHA-256 of every rule file, and next to
+each shard the main process keeps the SHA-256 of the input bytes read up to the moment the shard was cut
+(hashed while reading, not a size and a time); a resumed run that reads other bytes, or runs under another
+rule file, stops with a line naming the file. A lock (``flock`` on ``.OUT.lock`` next to the output) lets
+one run at a time write an output; a second one stops at once. Temporary files of earlier runs that were
+killed are removed.
+
 The main process keeps one shard per worker plus one read ahead, so memory stays flat however large
 the input. A document is limited to ``Config.timeout_s`` inside the worker by SIGALRM, which stops
 Python code; a hang inside C code does not return to Python, so the main process watches when each
@@ -21,12 +28,14 @@ that other engines reuse.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
 import pickle
+import re
 import resource
 import shutil
 import signal
@@ -50,8 +59,10 @@ from ..dedup.index import DedupIndex
 from ..document import Document
 from ..io import remote
 from ..io.parquet import kept_types
-from ..io.readers import iter_file, list_input_files
+from ..io.readers import iter_file, list_input_files, overwrites_input
+from ..io.streams import DigestReader
 from ..io.writers import open_writer
+from ..text.rulefiles import rule_file_digests
 from .progress import Progress
 from .base import RunError, Stats
 from .shards import ShardFunction, ShardResult, cut_shards, process_shard
@@ -80,6 +91,12 @@ def _records_path(work: Path, index: int) -> Path:
 
 def _meta_path(work: Path, index: int) -> Path:
     return work / f"shard-{index:07d}.meta.pkl"
+
+
+def _inputs_path(work: Path, index: int) -> Path:
+    """[file, bytes read, SHA-256 of them] of the input files read since the shard before, when the shard
+    was cut: what ``--resume`` compares before it trusts the complete shard."""
+    return work / f"shard-{index:07d}.inputs.json"
 
 
 def _write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
@@ -128,6 +145,10 @@ def _exit_with_parent() -> None:
 def _worker_main(conn, progress, config: Config, work: str, process: ShardFunction) -> None:
     _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    # numba guards its thread start with a named multiprocessing lock when the start method has "fork" in
+    # its name (ours: forkserver); a worker killed with it registered makes the resource tracker warn of a
+    # "leaked semaphore" on stderr. A worker starts no processes, so it needs no such lock.
+    multiprocessing.set_start_method("spawn", force=True)
     numba.set_num_threads(1)  # the workers are the parallelism; numba's threads would oversubscribe
 
     def on_document(i: int) -> None:
@@ -137,7 +158,7 @@ def _worker_main(conn, progress, config: Config, work: str, process: ShardFuncti
     while True:
         try:
             task = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the main process is gone: leave quietly, no traceback
             return
         if task is None:
             return
@@ -151,10 +172,20 @@ def _worker_main(conn, progress, config: Config, work: str, process: ShardFuncti
                 return
             write_shard(Path(work), task.index, result)
         except Exception as e:  # disk full, work folder gone: the run cannot go on
-            conn.send(("error", task.index, f"{type(e).__name__}: {e}"))
+            _send(conn, ("error", task.index, f"{type(e).__name__}: {e}"))
             return
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        conn.send(("done", task.index, (result.stats.rejected, rss_mb, time.process_time() - cpu_start)))
+        if not _send(conn, ("done", task.index, (result.stats.rejected, rss_mb, time.process_time() - cpu_start))):
+            return
+
+
+def _send(conn, message) -> bool:
+    """Send to the main process; False (quietly) when it is gone."""
+    try:
+        conn.send(message)
+        return True
+    except OSError:
+        return False
 
 
 class _Worker:
@@ -321,33 +352,94 @@ def work_folder(output: str | Path) -> Path:
     return output.with_name(output.name + ".parts")
 
 
-def input_files(inputs: list[str], own: list[Path], config: Config | None = None,
+def input_files(inputs: list[str], own: list[Path], config: Config,
                 skipped: Counter | None = None) -> list[tuple[Path, str]]:
-    """(file, id base) of every input file, leaving out this run's own files and work folder (``own``),
-    which lie inside an input folder when the output is written into it. ``skipped["files"]`` counts the
+    """(file, id base) of every input file, leaving out this run's own folders (``own``: the work folder,
+    which lies inside an input folder when the output is written into it). ``skipped["files"]`` counts the
     files of a folder that are of no kind the readers know (``config.input_glob`` selects files)."""
-    own = [p.resolve() for p in own]
-    pattern = config.input_glob if config else None
-    return [(path, id_base) for path, id_base in list_input_files(inputs, pattern, skipped)
-            if remote.is_url(path) or not any(path.resolve() == p or p in path.resolve().parents for p in own)]
+    return list_input_files(inputs, config.input_glob, skipped, follow_symlinks=config.follow_symlinks,
+                            leave_out=own)
+
+
+def lock_output(output: str | Path) -> int:
+    """Hold ``.OUT.lock`` next to the output for this process (released when it exits or by
+    :func:`unlock_output`); :class:`RunError` at once when another run holds it."""
+    output = Path(output)
+    path = output.with_name(f".{output.name}.lock")
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise RunError(f"another clean-corpus run is writing {output} (it holds {path}); "
+                           "wait for it to finish or choose another output") from None
+        try:  # the run before may have removed the file between our open and our lock: lock the new one
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+
+
+def unlock_output(output: str | Path, fd: int) -> None:
+    output = Path(output)
+    Path(output.with_name(f".{output.name}.lock")).unlink(missing_ok=True)
+    os.close(fd)
+
+
+def _remove_stale_temp_files(paths: list[str | Path]) -> None:
+    """Temporary files that writers of earlier, killed runs left next to ``paths`` (see
+    :mod:`cleaner.io.writers`); only called while holding the output's lock."""
+    for path in paths:
+        path = Path(path)
+        pattern = re.compile(rf"\.{re.escape(path.name)}\.\d+\.[0-9a-f]{{8}}\.tmp")
+        try:
+            names = os.listdir(path.parent)
+        except OSError:
+            continue
+        for name in names:
+            if pattern.fullmatch(name):
+                (path.parent / name).unlink(missing_ok=True)
 
 
 def _manifest(files: list[tuple[Path, str]], output: str | Path, config: Config) -> dict[str, Any]:
-    """What must not change between a run and its ``--resume``: input files (with size and modification
-    time), output and settings. The worker count may change: output does not depend on it."""
-    def signature(path: Path) -> list[int] | None:
-        try:
-            if remote.is_url(path):
-                return [remote.size(path)]
-            info = path.stat()
-        except OSError:
-            return None
-        return [info.st_size, info.st_mtime_ns]
-
+    """What must not change between a run and its ``--resume``: the input files, output, settings and rule
+    files (by content). The content of the inputs is checked shard by shard (:func:`_inputs_path`). The
+    worker count may change: output does not depend on it."""
     settings = {k: v for k, v in asdict(config).items() if k != "workers"}
-    return {"inputs": [[path if remote.is_url(path) else str(path.resolve()), id_base, signature(path)]
-                       for path, id_base in files],
-            "output": os.path.abspath(output), "config": settings}
+    rules = rule_file_digests([config.boilerplate_rules, config.spam_lexicon, config.spin_pairs])
+    return {"inputs": [[path if remote.is_url(path) else os.path.abspath(path), id_base] for path, id_base in files],
+            "output": output if remote.is_url(output) else os.path.abspath(output), "config": settings,
+            "rules": rules}
+
+
+def _size(path: Path | str) -> int:
+    """An input file's size in bytes (0 when it cannot be read: it becomes a reject), for progress."""
+    try:
+        return remote.size(path) if remote.is_url(path) else path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _refuse_resume(work: Path, before: dict[str, Any], now: dict[str, Any]) -> None:
+    """RunError naming what differs between the interrupted run (``before``) and this one."""
+    for name, digest in now["rules"].items():
+        if before.get("rules", {}).get(name, "absent") != digest:
+            raise RunError(f"cannot resume: rule file {name} changed since the interrupted run in {work}; "
+                           "run again without --resume")
+    if before.get("config") != now["config"]:
+        changed = sorted(k for k in now["config"] if before.get("config", {}).get(k) != now["config"][k])
+        raise RunError(f"cannot resume: settings differ from the run in {work} ({', '.join(changed)})")
+    before_inputs = [tuple(x) for x in before.get("inputs", [])]
+    now_inputs = [tuple(x) for x in now["inputs"]]
+    if before_inputs != now_inputs:
+        gone = [x[0] for x in before_inputs if x not in now_inputs]
+        added = [x[0] for x in now_inputs if x not in before_inputs]
+        what = f"{gone[0]} is no longer an input" if gone else f"{added[0]} is a new input" if added else "their order"
+        raise RunError(f"cannot resume: the input files differ from the run in {work} ({what})")
+    raise RunError(f"cannot resume: inputs or settings differ from the run in {work}")
 
 
 def _prepare_work_folder(work: Path, manifest: dict[str, Any], resume: bool) -> None:
@@ -357,8 +449,9 @@ def _prepare_work_folder(work: Path, manifest: dict[str, Any], resume: bool) -> 
             raise RunError(f"{work} exists and is not a clean-corpus work folder; move it away")
         if resume:
             with open(manifest_path, encoding="utf-8") as f:
-                if json.load(f) != json.loads(json.dumps(manifest)):
-                    raise RunError(f"cannot resume: inputs or settings differ from the run in {work}")
+                before = json.load(f)
+            if before != json.loads(json.dumps(manifest)):
+                _refuse_resume(work, before, manifest)
             for leftover in work.glob("*.tmp-*"):
                 leftover.unlink()
             return
@@ -472,6 +565,21 @@ def _dedup_with_index(index: str, ids: list[str], n_shards: int, config: Config,
     return matches.duplicate_of, matches.similarity, matches.cluster
 
 
+def _check_inputs(work: Path, index: int, read_so_far: list[list]) -> None:
+    """Refuse to trust complete shard ``index`` when the input bytes read up to its cut differ from those
+    the interrupted run read."""
+    try:
+        before = json.loads(_inputs_path(work, index).read_bytes())
+    except (OSError, ValueError):
+        raise RunError(f"cannot resume: shard {index} in {work} has no record of its inputs; "
+                       "run again without --resume") from None
+    if before != read_so_far:
+        changed = next((now[0] for old, now in zip(before, read_so_far) if old != now),
+                       (read_so_far or before)[0][0])
+        raise RunError(f"cannot resume: input {changed} changed since the interrupted run in {work}; "
+                       "run again without --resume")
+
+
 def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str | Path | None = None,
         stats_path: str | Path | None = None, resume: bool = False, progress: bool = False,
         process: ShardFunction = process_shard, index: str | None = None) -> Stats:
@@ -484,19 +592,31 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     started, cpu_start = time.monotonic(), time.process_time()
     workers = config.workers or len(os.sched_getaffinity(0))
     work = work_folder(output)
-    own = [Path(p) for p in (output, rejects, stats_path, work) if p and not remote.is_url(p)]
-    skipped_files: Counter = Counter()
-    files = input_files(inputs, own, config, skipped_files)
-    manifest = _manifest(files, output, config)
-    _prepare_work_folder(work, manifest, resume)
-    sizes = [(entry[2] or [0])[0] or 0 for entry in manifest["inputs"]]
+    skipped: Counter = Counter()
+    files = input_files(inputs, [work], config, skipped)
+    problem = overwrites_input(files, {"output": output, "rejects": rejects, "stats": stats_path})
+    if problem:
+        raise RunError(problem)
+    lock = lock_output(output)
+    try:
+        _remove_stale_temp_files([p for p in (output, rejects) if p and not remote.is_url(p)])
+        _prepare_work_folder(work, _manifest(files, output, config), resume)
+        return _run_locked(files, work, output, config, rejects, progress, process, workers, skipped,
+                           started, cpu_start, index)
+    finally:
+        unlock_output(output, lock)
+
+
+def _run_locked(files, work, output, config, rejects, progress, process, workers, skipped, started,
+                cpu_start, index) -> Stats:
+    sizes = [_size(path) for path, _ in files]
     inline = config.workers is None and sum(sizes) <= INLINE_BYTES  # --workers N always gets its N workers
     log.info("%s input files, %s bytes; %s", f"{len(files):,}", f"{sum(sizes):,}",
              "cleaning in this process (small input)" if inline else f"{workers} worker processes")
     status = Progress(sum(sizes), enabled=progress)
     counts = {"read": 0, "done": 0, "rejected": 0, "resumed": 0, "shards": 0, "done_bytes": 0}
-    skipped: Counter = Counter()
     reading: dict[str, Any] = {"before": 0, "file": None, "size": 0}
+    opened: list[tuple[str, DigestReader]] = []  # input files opened since the last cut, for --resume
 
     def read_bytes() -> int:
         """Input bytes read so far: whole files, and the position in the open one."""
@@ -510,18 +630,23 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     def documents() -> Iterator[Document]:
         for (path, id_base), size in zip(files, sizes):
             reading.update(file=None, size=size)
-            yield from iter_file(path, id_base, config, skipped=skipped, opened=lambda f: reading.update(file=f))
+            yield from iter_file(path, id_base, config, skipped=skipped, opened=lambda f: reading.update(file=f),
+                                 track=lambda f, name=str(path): opened.append((name, f)))
             reading.update(file=None, before=reading["before"] + size)
 
     def tasks() -> Iterator[ShardTask]:
         for index, docs in enumerate(cut_shards(documents(), config)):
             counts["read"] += len(docs)
             counts["shards"] = index + 1
+            read_so_far = [[name, *f.state()] for name, f in opened]
+            del opened[:-1]  # the file being read goes on into the next shard
             if _meta_path(work, index).exists():
+                _check_inputs(work, index, read_so_far)
                 counts["done"] += len(docs)
                 counts["resumed"] += len(docs)
                 counts["done_bytes"] = read_bytes()
                 continue
+            _write_atomically(_inputs_path(work, index), json.dumps(read_so_far).encode("utf-8"))
             yield ShardTask(index, docs, read_bytes=read_bytes())
 
     def on_shard_done(task: ShardTask, rejected: int) -> None:
@@ -545,8 +670,9 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     if supervisor.replaced:
         log.warning("%s worker processes replaced after a hang or crash", supervisor.replaced)
 
-    stats = Stats(workers=1 if inline else workers, workers_replaced=supervisor.replaced, skipped=dict(sorted(skipped.items())),
-                  skipped_files=skipped_files["files"])
+    skipped_files = skipped.pop("files", 0)
+    stats = Stats(workers=1 if inline else workers, workers_replaced=supervisor.replaced,
+                  skipped=dict(sorted(skipped.items())), skipped_files=skipped_files)
     kept = kept_types(files, config) if config.keep_fields else None
     _merge(work, counts["shards"], output, rejects, config, stats, kept, index)
     shutil.rmtree(work)

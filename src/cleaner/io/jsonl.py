@@ -12,7 +12,7 @@ from typing import Any
 from .. import errors
 from ..config import Config
 from ..document import Document
-from .streams import InputError, Stream
+from .streams import CorruptInput, InputError, Stream
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -31,11 +31,19 @@ def read_jsonl(stream: Stream, kind: str, id_base: str, source: str, config: Con
     number = 0
     while True:
         number += 1
-        line_id, where = f"{id_base}:{number}", f"{source}:{number}"
         try:
+            number += stream.skip_blank()  # blank lines are no records: passed in bulk, only counted
             line = stream.readline(config.max_page_bytes + 1)
+        except CorruptInput as e:
+            # A damaged compressed member: its lines are lost (one reject), the stream goes on at the next
+            # member, and lines are numbered on from those read.
+            doc = Document(id=f"{id_base}:{number}", source=f"{source}:{number}")
+            doc.reject(errors.UNREADABLE_FILE, str(e))
+            yield doc
+            continue
         except InputError as e:
-            raise e.at(line_id, where)
+            raise e.at(f"{id_base}:{number}", f"{source}:{number}")
+        line_id, where = f"{id_base}:{number}", f"{source}:{number}"
         if not line:
             return
         if len(line) > config.max_page_bytes and not line.endswith(b"\n"):

@@ -19,9 +19,16 @@ Conventions:
   frame the record starts in (what Common Crawl's index gives), followed by ``+N`` when the record
   starts N decompressed bytes into that member (a WARC compressed as one stream).
 * File-name bytes that are not UTF-8 are written ``\\xNN`` in ids and sources, so both stay valid
-  JSON/UTF-8 (the file itself is still opened under its real name).
-* Folders are walked in sorted order of names; names starting with ``.`` are skipped; a symlinked folder is
-  followed once (a symlink loop ends there).
+  JSON/UTF-8 (the file itself is still opened under its real name); a backslash in a name is written
+  ``\\x5c``, so two different names never give the same id.
+* Folders are walked in sorted order of names; names starting with ``.`` are skipped. A symlink inside a
+  folder argument whose target lies outside that folder is not followed (counted in ``skipped`` as
+  ``symlink_leaving_input``) unless ``Config.follow_symlinks``: a crawl folder someone else filled must not
+  pull host files into a dataset. A folder reached a second time (a symlink loop, or two links to it) is
+  walked once (``folder_seen_before``); a file symlink that loops is an ``unreadable_file`` reject.
+* A compressed file's damaged member costs the records in it (an ``unreadable_file`` reject at its offset);
+  reading goes on at the next member (see :mod:`cleaner.io.streams`). Bytes after the last member that are
+  not one are counted in ``skipped`` as ``trailing_garbage``.
 * WARC: only ``response`` records with a 2xx HTTP status and an HTML payload (``text/html`` or
   ``application/xhtml+xml``, or sniffed when the header is missing) are documents; the rest (requests,
   metadata, images, redirects...) are not input documents and are only counted in ``skipped``.
@@ -41,7 +48,7 @@ import fnmatch
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -50,7 +57,17 @@ from ..config import Config
 from ..document import Document
 from . import remote
 from .jsonl import read_jsonl
-from .streams import GZIP_MAGIC, LZ4_MAGIC, ZSTD_MAGIC, InputError, MemberStream, PlainStream, Stream, TruncatedInput
+from .streams import (
+    GZIP_MAGIC,
+    LZ4_MAGIC,
+    ZSTD_MAGIC,
+    DigestReader,
+    InputError,
+    MemberStream,
+    PlainStream,
+    Stream,
+    TruncatedInput,
+)
 from .warc import read_warc
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -61,8 +78,8 @@ TABLE_SUFFIXES = {".parquet": "parquet", ".arrow": "arrow"}  # read whole (seeka
 COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd", ".lz4")
 
 
-def list_input_files(paths: list[str], pattern: str | None = None,
-                     skipped: Counter | None = None) -> list[tuple[Path, str]]:
+def list_input_files(paths: list[str], pattern: str | None = None, skipped: Counter | None = None,
+                     follow_symlinks: bool = False, leave_out: Iterable[str | Path] = ()) -> list[tuple[Path, str]]:
     """(file, id base) for every file under ``paths``, in order. A path that cannot be listed or does not
     exist is still returned, so that :func:`iter_file` turns it into a reject.
 
@@ -70,8 +87,18 @@ def list_input_files(paths: list[str], pattern: str | None = None,
     named by its path relative to the folder, with the folder argument in front when there are several
     arguments; a name that still repeats (a file reached twice) gets `` (2)``, `` (3)``... In a folder,
     only files whose relative path or name matches ``pattern`` (fnmatch) are read when it is given, and
-    files of a kind this package does not read are left out and counted in ``skipped["files"]``."""
+    files of a kind this package does not read are left out and counted in ``skipped["files"]``.
+    Symlinks: see the module notes; ``skipped`` counts the entries left out. Folders in ``leave_out`` (a
+    run's own work folder) are not walked."""
     out: list[tuple[Path, str]] = []
+    counts = skipped if skipped is not None else Counter()
+    own = set()
+    for folder in leave_out:
+        try:
+            info = os.stat(folder)
+        except OSError:
+            continue
+        own.add((info.st_dev, info.st_ino))
     for arg in paths:
         url = remote.is_url(arg)
         root = Path(arg)
@@ -81,15 +108,14 @@ def list_input_files(paths: list[str], pattern: str | None = None,
             if url:  # URLs stay strings: a Path would fold the "//" of the protocol
                 found = [(file, prefix + relative) for file, relative in remote.list_files(arg)]
             else:
-                _walk(root, prefix, set(), found)
+                _walk(root, prefix, set(own), found, None if follow_symlinks else os.path.realpath(root), counts, own)
             for path, id_base in found:
                 relative = id_base[len(prefix):]
                 name = PurePosixPath(path).name if url else path.name
                 if pattern and not (fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern)):
                     continue
                 if (url or path.is_file()) and file_kind(path) is None:
-                    if skipped is not None:
-                        skipped["files"] += 1
+                    counts["files"] += 1
                     continue
                 out.append((path, id_base))
         else:
@@ -102,11 +128,14 @@ def list_input_files(paths: list[str], pattern: str | None = None,
     return out
 
 
-def _walk(folder: Path, prefix: str, seen: set[tuple[int, int]], out: list[tuple[Path, str]]) -> None:
+def _walk(folder: Path, prefix: str, seen: set[tuple[int, int]], out: list[tuple[Path, str]],
+          inside: str | None, skipped: Counter, own: set[tuple[int, int]]) -> None:
     try:
         info = folder.stat()
         key = (info.st_dev, info.st_ino)
         if key in seen:
+            if key not in own:
+                skipped["folder_seen_before"] += 1
             return
         seen.add(key)
         entries = sorted(os.scandir(folder), key=lambda e: os.fsencode(e.name))
@@ -116,6 +145,11 @@ def _walk(folder: Path, prefix: str, seen: set[tuple[int, int]], out: list[tuple
     for entry in entries:
         if entry.name.startswith("."):
             continue
+        if inside is not None and entry.is_symlink():
+            target = os.path.realpath(entry.path)
+            if target != inside and not target.startswith(inside.rstrip(os.sep) + os.sep):
+                skipped["symlink_leaving_input"] += 1
+                continue
         id_base = prefix + _printable(entry.name)
         path = Path(entry.path)
         try:
@@ -123,7 +157,7 @@ def _walk(folder: Path, prefix: str, seen: set[tuple[int, int]], out: list[tuple
         except OSError:
             is_dir = False
         if is_dir:
-            _walk(path, id_base + "/", seen, out)
+            _walk(path, id_base + "/", seen, out, inside, skipped, own)
         else:
             out.append((path, id_base))
 
@@ -133,9 +167,33 @@ def open_input(path: Path | str):
     return remote.open_input(path) if remote.is_url(path) else open(path, "rb")
 
 
+def overwrites_input(files: list[tuple[Path, str]], targets: dict[str, str | Path | None]) -> str | None:
+    """What is wrong when one of ``targets`` (name -> path to be written) is one of the input ``files``:
+    the same file by device and inode, so also through ``..``, symlinks and hard links; else None."""
+    inputs: dict[tuple[int, int], Path] = {}
+    for path, _ in files:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        inputs.setdefault((info.st_dev, info.st_ino), path)
+    for name, target in targets.items():
+        if target is None:
+            continue
+        try:
+            info = os.stat(target)
+        except OSError:
+            continue
+        same = inputs.get((info.st_dev, info.st_ino))
+        if same is not None:
+            return f"{name} {target} is the input file {_printable(same)}; it would be overwritten"
+    return None
+
+
 def _printable(name: str | os.PathLike) -> str:
-    """A file name or path as valid UTF-8 text: undecodable bytes become ``\\xNN``."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+    """A file name or path as valid UTF-8 text: undecodable bytes become ``\\xNN`` and a backslash
+    ``\\x5c``, so that different names stay different."""
+    return os.fsencode(name).replace(b"\\", b"\\x5c").decode("utf-8", "backslashreplace")
 
 
 def file_kind(path: Path) -> str | None:
@@ -157,9 +215,11 @@ def file_kind(path: Path) -> str | None:
 
 
 def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None = None,
-              opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[Document]:
-    """One file's documents (see :func:`iter_documents`). ``opened`` is given the file object once it is
-    open, so a caller can follow how far it has been read (``tell()``)."""
+              opened: Callable[[IO[bytes]], None] | None = None,
+              track: Callable[[DigestReader], None] | None = None) -> Iterator[Document]:
+    """One file's documents (see the module notes). ``opened`` is given the file object once it is open,
+    so a caller can follow how far it has been read (``tell()``); ``track``, when given, is handed the file
+    as a :class:`DigestReader`, whose digest covers the whole file once the documents are out."""
     source = _printable(path)
 
     def reject(reason: str, detail: str, doc_id: str = id_base, where: str = source) -> Document:
@@ -212,15 +272,23 @@ def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None 
             yield reject(errors.UNSUPPORTED_FILE, "lz4 compression is not supported; decompress it first "
                                                    "(lz4 -d) or recompress with gzip or zstd")
             return
+        source_file = raw
+        if track is not None:
+            source_file = DigestReader(raw)
+            track(source_file)
         if magic.startswith(GZIP_MAGIC):
-            stream: Stream = MemberStream(raw, "gzip")
+            stream: Stream = MemberStream(source_file, "gzip")
         elif magic.startswith(ZSTD_MAGIC):
-            stream = MemberStream(raw, "zstd")
+            stream = MemberStream(source_file, "zstd")
         else:
-            stream = PlainStream(raw)
+            stream = PlainStream(source_file)
         reader = {"html": _read_page, "text": _read_page, "jsonl": read_jsonl, "warc": read_warc}[kind]
         try:
             yield from reader(stream, kind, id_base, source, config, skipped)
+            if stream.trailing_garbage and skipped is not None:
+                skipped["trailing_garbage"] += 1
+            if track is not None:
+                source_file.finish()  # the digest covers the bytes no reader needed too
         except InputError as e:
             reason = errors.TRUNCATED_FILE if isinstance(e, TruncatedInput) else errors.UNREADABLE_FILE
             yield reject(reason, str(e), doc_id=e.doc_id or id_base, where=e.where or source)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from .. import errors
 from ..config import Config
 from ..document import Document
-from .streams import GZIP_MAGIC, InputError, Stream, TruncatedInput
+from .streams import CHUNK, GZIP_MAGIC, CorruptInput, InputError, Stream, TruncatedInput
 
 # A header line (WARC or HTTP) longer than this, or more header lines than this, is not a real header.
 MAX_HEADER_LINE = 1 << 16
@@ -22,6 +22,10 @@ TRANSPORT_HEADERS = ("Content-Encoding", "Transfer-Encoding", "Content-Length")
 
 class BadRecord(Exception):
     """Bytes where a WARC record was expected that are not one."""
+
+
+class LyingLength(Exception):
+    """A WARC record starts inside the block that a Content-Length declares; the stream is left there."""
 
 
 def _header_text(value: bytes) -> str:
@@ -59,6 +63,14 @@ def _read_headers(next_line) -> dict[str, str]:
 
 
 _VERSION_START = re.compile(rb"WARC/\d+\.\d+\r?\n")
+# A record start inside a block: a version line at a line start, followed by a header line.
+_RECORD_START = re.compile(rb"\nWARC/\d+\.\d+\r?\n[A-Za-z][A-Za-z0-9-]*:")
+_NEXT_VERSION_LINE = re.compile(rb"\nWARC/\d+\.\d+\r?\n")
+# Bytes past a block that show whether what follows it is the next record (or the end of the input).
+_TAIL = 64
+# A block this much longer than max_page_bytes is not looked past before it is read, but scanned while it
+# is skipped (see _skip_block).
+_LOOKAHEAD_SLACK = 1 << 20
 
 
 def _is_version_line(line: bytes) -> bool:
@@ -67,17 +79,24 @@ def _is_version_line(line: bytes) -> bool:
 
 def read_warc(stream: Stream, kind: str, id_base: str, source: str, config: Config,
                skipped: Counter | None) -> Iterator[Document]:
+    """Records one by one. A Content-Length that lies (a record starts inside the block it declares,
+    or the block runs past the end of the input with a record inside) costs only its record: reading
+    goes on at the record start found. So does a damaged compressed member (:class:`CorruptInput`)."""
     counts = skipped if skipped is not None else Counter()
     seen_uris: Counter = Counter()
+    lookahead = config.max_page_bytes + _LOOKAHEAD_SLACK
     while True:
         # Records are separated by two CRLFs; tolerate any number of empty lines.
+        where = f"{source}@{stream.location()}"
         try:
-            while stream.peek(1) in (b"\r", b"\n"):
-                stream.read(1)
+            stream.skip_blank()
             if stream.at_end():
                 return
             where = f"{source}@{stream.location()}"
             version = stream.readline(MAX_HEADER_LINE)
+        except CorruptInput as e:
+            yield _reject(f"{id_base}@{where.rpartition('@')[2]}", where, errors.UNREADABLE_FILE, str(e))
+            continue
         except InputError as e:
             raise e.at(f"{id_base}@{stream.location()}", f"{source}@{stream.location()}")
         record_id = f"{id_base}@{where.rpartition('@')[2]}"
@@ -91,42 +110,82 @@ def read_warc(stream: Stream, kind: str, id_base: str, source: str, config: Conf
         except BadRecord as e:
             yield _bad_record(stream, record_id, where, str(e), counts)
             continue
+        except CorruptInput as e:
+            yield _reject(record_id, where, errors.UNREADABLE_FILE, str(e))
+            continue
         except InputError as e:
             raise e.at(record_id, where)
         length = int(length_text)
         uri = warc.get("Warc-Target-Uri", "").strip("<> ").replace(" ", "%20")
+
+        def named(uri: str = uri, record_id: str = record_id) -> str:
+            """The record's id, counted once it is a document or a reject (see the reader notes)."""
+            if not uri:
+                return record_id
+            seen_uris[uri] += 1
+            return uri if seen_uris[uri] == 1 else f"{uri} ({seen_uris[uri]})"
+
         try:
-            doc = _warc_response(stream, warc, length, where, config, counts)
+            inside = _record_start_inside(stream, length) if length <= lookahead else None
+            if inside is not None:
+                stream.skip(inside)
+                raise LyingLength
+            doc = _warc_response(stream, warc, length, where, config, counts, scan=length > lookahead)
+        except LyingLength:
+            yield _reject(named(), where, errors.UNREADABLE_FILE,
+                          f"malformed WARC record: Content-Length {length} runs past the record (the next "
+                          f"record starts at {stream.location()}); reading goes on there")
+            continue
+        except CorruptInput as e:
+            yield _reject(named(), where, errors.UNREADABLE_FILE, str(e))
+            continue
         except InputError as e:
             raise e.at(uri or record_id, where)
         if doc is not None:
-            if uri:
-                seen_uris[uri] += 1
-                record_id = uri if seen_uris[uri] == 1 else f"{uri} ({seen_uris[uri]})"
-            doc.id, doc.url = record_id, uri or None
+            doc.id, doc.url = named(), uri or None
             doc.meta["warc_record_id"] = warc.get("Warc-Record-Id") or None
             doc.meta["warc_date"] = warc.get("Warc-Date") or None
             yield doc
 
 
-def _bad_record(stream: Stream, record_id: str, where: str, detail: str, counts: Counter) -> Document:
-    """Skip to the next line that starts a WARC record; the bytes in between become one reject."""
-    while not stream.at_end() and not _VERSION_START.match(stream.peek(16)):
-        stream.skip_line()
+def _reject(record_id: str, where: str, reason: str, detail: str) -> Document:
     doc = Document(id=record_id, source=where)
-    doc.reject(errors.UNREADABLE_FILE, f"malformed WARC record: {detail}")
+    doc.reject(reason, detail)
     return doc
 
 
+def _record_start_inside(stream: Stream, length: int) -> int | None:
+    """Where a record starts inside the next ``length`` bytes when the block they declare is not followed
+    by the next record or the end of the input (a Content-Length too long); else None. A record that
+    merely contains a WARC file is followed by the next record, so it is not searched."""
+    data = stream.peek(length + _TAIL)
+    if len(data) >= length:
+        after = data[length:].lstrip(b"\r\n")
+        if not after or after.startswith(b"WARC/"):
+            return None
+    found = _RECORD_START.search(data)
+    # A record start after the declared block means the length is short: the block is read as declared
+    # and the bytes up to that start become a malformed record (see _bad_record).
+    return found.start() + 1 if found and found.start() + 1 < length else None
+
+
+def _bad_record(stream: Stream, record_id: str, where: str, detail: str, counts: Counter) -> Document:
+    """Skip to the next line that starts a WARC record; the bytes in between become one reject."""
+    if not _VERSION_START.match(stream.peek(16)):
+        stream.skip_to(_NEXT_VERSION_LINE, 32)
+        stream.skip(1)  # the line end before it
+    return _reject(record_id, where, errors.UNREADABLE_FILE, f"malformed WARC record: {detail}")
+
+
 def _warc_response(stream: Stream, warc: dict[str, str], length: int, where: str, config: Config,
-                   counts: Counter) -> Document | None:
+                   counts: Counter, scan: bool) -> Document | None:
     """The document in one WARC record (whose headers are read), or None when it holds none. Consumes
-    exactly the record's block."""
+    exactly the record's block (``scan``: see :func:`_skip_block`)."""
     warc_type = warc.get("Warc-Type", "").lower()
     block_type = warc.get("Content-Type", "application/http").lower()
     if warc_type != "response" or not block_type.startswith("application/http"):
         counts[f"warc_{warc_type or 'untyped'}" if warc_type != "response" else "warc_response_not_http"] += 1
-        _skip_block(stream, length)
+        _skip_block(stream, length, scan)
         return None
     left = length
 
@@ -144,21 +203,21 @@ def _warc_response(stream: Stream, warc: dict[str, str], length: int, where: str
             raise BadRecord(f"not an HTTP status line: {status[:60]!r}")
         http = _read_headers(next_line)
     except BadRecord as e:
-        _skip_block(stream, left)
+        _skip_block(stream, left, scan)
         doc.reject(errors.NOT_HTML, f"response record without HTTP headers: {e}")
         return doc
     code = int(match.group(1))
     media_type = http.get("Content-Type", "").split(";")[0].strip().lower()
     if not 200 <= code < 300:
         counts["warc_response_not_2xx"] += 1
-        _skip_block(stream, left)
+        _skip_block(stream, left, scan)
         return None
     if media_type and media_type not in HTML_MEDIA_TYPES:
         counts["warc_response_not_html"] += 1
-        _skip_block(stream, left)
+        _skip_block(stream, left, scan)
         return None
     if left > config.max_page_bytes:
-        _skip_block(stream, left)
+        _skip_block(stream, left, scan)
         doc.reject(errors.TOO_LARGE, f"payload of {left} bytes, over max_page_bytes ({config.max_page_bytes})")
         return doc
     payload = stream.read(left)
@@ -177,9 +236,26 @@ def _warc_response(stream: Stream, warc: dict[str, str], length: int, where: str
     return doc
 
 
-def _skip_block(stream: Stream, n: int) -> None:
-    if stream.skip(n) < n:
-        raise TruncatedInput("WARC record cut off before the end of its block")
+def _skip_block(stream: Stream, n: int, scan: bool) -> None:
+    """Skip ``n`` bytes of a block. With ``scan`` (a block too long to look past before reading it), a
+    record start met on the way means the Content-Length lies: :class:`LyingLength`, the stream left there.
+    (A record that holds a whole WARC file of its own and is this long would be cut there too.)"""
+    if not scan:
+        if stream.skip(n) < n:
+            raise TruncatedInput("WARC record cut off before the end of its block")
+        return
+    done = 0
+    while done < n:
+        step = min(CHUNK, n - done)
+        window = stream.peek(step + 512)
+        found = _RECORD_START.search(window, 0, len(window))
+        if found and found.start() < step:
+            stream.skip(found.start() + 1)
+            raise LyingLength
+        got = stream.skip(step)
+        if got < step:
+            raise TruncatedInput("WARC record cut off before the end of its block")
+        done += got
 
 
 def _undo_encodings(payload: bytes, http: dict[str, str], limit: int) -> bytes:
