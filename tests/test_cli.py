@@ -307,7 +307,8 @@ def test_an_output_that_is_an_input_is_refused_before_anything_is_written(tmp_pa
 
 @pytest.mark.parametrize("size_kb", [300, 2800])  # full while writing shards / while writing the output
 def test_a_full_disk_is_one_line(tmp_path, size_kb):
-    """On a small tmpfs (needs root to mount; skipped elsewhere)."""
+    """On a small tmpfs (needs root to mount; skipped elsewhere). ``--quiet``: the failure is one line; the
+    progress log lines before it are not part of it."""
     disk = tmp_path / "disk"
     disk.mkdir()
     if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(disk)],
@@ -319,7 +320,7 @@ def test_a_full_disk_is_one_line(tmp_path, size_kb):
                 f.write(json.dumps({"id": f"d{i}", "text": f"这是第{i}篇很长的正文内容，用来填满磁盘。" * 100},
                                    ensure_ascii=False) + "\n")
         proc = subprocess.run([sys.executable, "-m", "cleaner.cli", str(tmp_path / "in.jsonl"), "-o",
-                               str(disk / "out.jsonl"), "--workers", "2", "--no-dedup"],
+                               str(disk / "out.jsonl"), "--workers", "2", "--no-dedup", "--quiet"],
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == 2
         assert proc.stderr.count("\n") == 1 and "No space left on device" in proc.stderr, proc.stderr

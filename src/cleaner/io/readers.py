@@ -172,13 +172,15 @@ def overwrites_input(files: list[tuple[Path, str]], targets: dict[str, str | Pat
     the same file by device and inode, so also through ``..``, symlinks and hard links; else None."""
     inputs: dict[tuple[int, int], Path] = {}
     for path, _ in files:
+        if remote.is_url(path):  # an object store's file is never one of this machine's
+            continue
         try:
             info = path.stat()
         except OSError:
             continue
         inputs.setdefault((info.st_dev, info.st_ino), path)
     for name, target in targets.items():
-        if target is None:
+        if target is None or remote.is_url(target):
             continue
         try:
             info = os.stat(target)
