@@ -21,6 +21,7 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import set_date_params
 
 from .document import Document
+from .limits import check_size
 from .stage import Stage
 
 # A table is layout, not data, when a cell holds blocks, line breaks or another table.
@@ -191,3 +192,4 @@ class ExtractStage(Stage):
         for key, value in page_metadata(tree, doc.url).items():
             doc.meta.setdefault(key, value)
         doc.text = text
+        check_size(doc, self.config)

@@ -19,6 +19,9 @@ from .stage import Stage
 # C0 control characters other than white space: plentiful in binary payloads, absent from markup.
 _CONTROL_CHAR = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _TAG_START = re.compile("<[A-Za-z!/]")
+# Characters XML forbids: libxml2's HTML parser keeps them in text nodes, where every later lxml call that
+# writes text (trafilatura copies and rebuilds nodes) raises. A browser shows none of them.
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SNIFF_CHARS = 8192
 _MAX_CONTROL_SHARE = 0.05
 
@@ -70,6 +73,7 @@ def looks_like_markup(text: str) -> bool:
 def parse_html(markup: str, max_depth: int) -> lxml.html.HtmlElement:
     """Parse a whole page into an ``<html>`` tree; raise ``Rejected`` if it nests deeper than ``max_depth``."""
     parser = _parser()
+    markup = _NOT_XML_CHARS.sub(" ", markup)
     tree = etree.fromstring(markup.encode("utf-8", "replace"), parser=parser)
     if tree is None:
         raise errors.Rejected(errors.NOT_HTML, "no elements")
@@ -218,8 +222,6 @@ class PrepareHtmlStage(Stage):
             raise TypeError("PrepareHtmlStage needs decoded markup: run DecodeStage first")
         if not markup.strip():
             raise errors.Rejected(errors.EMPTY, "no markup")
-        if len(markup) > self.config.max_doc_chars:
-            raise errors.Rejected(errors.TOO_LARGE, f"{len(markup)} characters > {self.config.max_doc_chars}")
         if not looks_like_markup(markup):
             raise errors.Rejected(errors.NOT_HTML, "no tags, or binary content")
         doc.tree = parse_html(markup, self.config.max_depth)

@@ -1,7 +1,9 @@
 """Size limits checked before any stage does work, so an oversized input is rejected as such rather than
 timing out or exhausting memory. (The readers already stop reading a page at ``max_page_bytes``; this
 covers documents built by other callers and plain text, which no later stage measures. Nesting depth is
-checked on the parsed tree by :mod:`cleaner.html_prep`.)
+checked on the parsed tree by :mod:`cleaner.html_prep`, and the text of an HTML page against
+``max_doc_chars`` once extraction has made it: the markup around an article is bounded by
+``max_page_bytes`` alone.)
 """
 from __future__ import annotations
 
