@@ -32,12 +32,12 @@ class Config:
     # running
     workers: int | None = None     # None: all cores
     explain: bool = False
-    # clean-corpus local engine (cleaner.engine)
+    # clean-corpus local engine (cleaner.engines.local)
     shard_docs: int = 64           # documents per shard: the unit of work, of --resume, and of what a kill loses
     shard_bytes: int = 64_000_000  # input bytes per shard at most, so parent memory stays flat on big pages
     # extraction (cleaner.extract)
     min_extracted_chars: int = 10  # fewer non-space characters than this from trafilatura: try its baseline
-    # spin detection (cleaner.spin)
+    # spin detection (cleaner.stages.spin)
     spin_min_forms: int = 3        # distinct spun forms a flagged document has at least (one stray form is not spin)
     # dedup accuracy
     exact_jaccard: bool = True     # decide pairs whose signature estimate is near the threshold by their exact Jaccard
