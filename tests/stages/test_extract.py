@@ -55,7 +55,7 @@ def test_short_article_comes_out_without_navigation_related_links_or_footer():
         "本报讯 今天上午，市气象台发布寒潮蓝色预警，预计未来两天气温下降八到十度。",
         "气象部门提醒市民注意添衣保暖，出行注意安全。",
     ]
-    assert doc.meta["extractor"] == "trafilatura"
+    assert doc.meta["extractor"] == "trafilatura-precision"
 
 
 def test_hidden_casino_words_inside_and_around_the_article_do_not_come_out():
