@@ -16,7 +16,7 @@ import cleaner
 from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.stages.extract import ExtractStage, render_text, split_at_page_gaps, unlayout_tables
+from cleaner.stages.extract import Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables
 from cleaner.stages.prepare_html import PrepareHtmlStage
 from cleaner.text.chars import NOT_TEXT
 
@@ -155,6 +155,40 @@ def test_five_megabyte_page_is_extracted_in_bounded_time():
     doc = extract(markup)
     assert time.perf_counter() - start < 30  # about 2 s on an idle core; trafilatura alone takes as long
     assert "第2699楼：新闻正文内容" in doc.text
+
+
+# --- choosing between candidates ----------------------------------------------------------------------
+
+_MENU_TREE = lxml.html.fromstring("<html><body>" + "".join(f"<a href='/{i}'>栏目{i}</a>" for i in range(40)) + "</body></html>")
+_ARTICLE_LINES = "\n".join(f"第{i}段正文，今天上午市气象台发布寒潮蓝色预警，提醒市民注意添衣保暖。" for i in range(6))
+
+
+def test_default_mode_is_chosen_when_precision_kept_a_caption_and_default_contains_it():
+    precise = Candidate("trafilatura-precision", "第0段正文，今天上午市气象台发布寒潮蓝色预警，提醒市民注意添衣保暖。")
+    default = Candidate("trafilatura-default", _ARTICLE_LINES)
+    chosen, reason = choose(precise, default, visible_chars=400, tree=_MENU_TREE)
+    assert chosen is default and "contains it" in reason
+
+
+def test_precision_stays_when_default_adds_menu_links():
+    precise = Candidate("trafilatura-precision", "第0段正文，今天上午市气象台发布寒潮蓝色预警。")
+    default = Candidate("trafilatura-default", "\n".join(f"栏目{i}" for i in range(40)) + "\n" + precise.text)
+    chosen, reason = choose(precise, default, visible_chars=400, tree=_MENU_TREE)
+    assert chosen is precise and "links" in reason
+
+
+def test_precision_stays_when_default_does_not_contain_it():
+    precise = Candidate("trafilatura-precision", "另一篇文章的导语，与正文无关，但确实是这一页的内容。")
+    default = Candidate("trafilatura-default", _ARTICLE_LINES)
+    chosen, reason = choose(precise, default, visible_chars=400, tree=_MENU_TREE)
+    assert chosen is precise and "holds only" in reason
+
+
+def test_real_page_where_precision_drops_the_article_gets_the_default_extraction(realworld):
+    page = realworld / "extraction" / "readability__engadget"
+    doc = cleaner.clean_html((page / "page.html").read_bytes(), config=KEEP)
+    assert doc.meta["extractor"] == "trafilatura-default", doc.meta["extractor_reason"]
+    assert _load_eval().char_bag_f1(doc.text, (page / "gold.txt").read_text(encoding="utf-8")) > 0.9
 
 
 def test_max_doc_chars_is_checked_against_the_extracted_text_not_the_markup():

@@ -161,9 +161,6 @@ def split_at_page_gaps(text: str, page_text: str) -> str:
     return "\n".join(out)
 
 
-_VISIBLE_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
-
-
 def _visible_chars(text: str) -> int:
     return len("".join(text.split()))
 
@@ -191,19 +188,22 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> dict[str, str
 
 @dataclass
 class Candidate:
-    """One extraction of a page: its text, and how many of its non-space characters sit in links."""
+    """One extraction of a page."""
 
     name: str
     text: str
-    link_chars: int = 0
 
     @property
     def chars(self) -> int:
         return _visible_chars(self.text)
 
 
-def _link_chars(body: etree._Element) -> int:
-    return sum(_visible_chars("".join(ref.itertext())) for ref in body.iter("ref"))
+def link_chars(text: str, tree: etree._Element) -> int:
+    """Characters of ``text`` on lines that are the whole text of a link on the page (menu items,
+    related headlines), white space aside. A paragraph with a link inside it is running text."""
+    anchors = {"".join(a.text_content().split()) for a in tree.iter("a")}
+    anchors.discard("")
+    return sum(len(folded) for line in text.split("\n") if (folded := "".join(line.split())) in anchors)
 
 
 def contained_share(inner: str, outer: str) -> float:
@@ -223,12 +223,12 @@ def needs_default(precise: Candidate, visible_chars: int) -> bool:
     return precise.chars < MAX_PRECISION_SHARE * visible_chars
 
 
-def choose(precise: Candidate, default: Candidate, visible_chars: int) -> tuple[Candidate, str]:
-    """The better of the precision and default extractions of a page, and why."""
+def choose(precise: Candidate, default: Candidate, visible_chars: int, tree: etree._Element) -> tuple[Candidate, str]:
+    """The better of the precision and default extractions of ``tree``, and why."""
     share = precise.chars / max(visible_chars, 1)
     if default.chars < MIN_GAIN * max(precise.chars, 1):
         return precise, f"precision kept {share:.0%} of the visible text; default mode adds little"
-    density = default.link_chars / max(default.chars, 1)
+    density = link_chars(default.text, tree) / max(default.chars, 1)
     if density > MAX_LINK_DENSITY:
         return precise, f"precision kept {share:.0%}; default mode's text is {density:.0%} links"
     contained = contained_share(precise.text, default.text)
@@ -250,11 +250,11 @@ class ExtractStage(Stage):
         precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
                                     include_comments=False)
         chosen, reason = precise, "precision mode"
-        visible = _visible_chars("".join(_VISIBLE_TEXT(tree)))
+        # The prepared tree holds no style sheets and no scripts but JSON-LD.
+        visible = _visible_chars(page_text) - sum(_visible_chars(s.text or "") for s in tree.iter("script"))
         if needs_default(precise, visible):
-            default = self._trafilatura("trafilatura-default", tree, doc.url, page_text, include_comments=True,
-                                        include_links=True)
-            chosen, reason = choose(precise, default, visible)
+            default = self._trafilatura("trafilatura-default", tree, doc.url, page_text, include_comments=True)
+            chosen, reason = choose(precise, default, visible, tree)
         if chosen.chars < self.config.min_extracted_chars:
             body, _, _ = trafilatura.baseline(tree)
             fallback = render_text(body)
@@ -273,8 +273,8 @@ class ExtractStage(Stage):
         # bare_extraction copies a tree it is given, so doc.tree stays whole for the other candidates. With
         # output_format "txt" it leaves the body tree unrendered: render_text does that.
         result = trafilatura.bare_extraction(tree, url=url, include_tables=True, include_images=False,
-                                             output_format="txt", **{"include_links": False, **settings})
+                                             include_links=False, output_format="txt", **settings)
         if result is None or result.body is None:
             return Candidate(name, "")
         text = render_text(result.body)
-        return Candidate(name, split_at_page_gaps(text, page_text) if text else "", _link_chars(result.body))
+        return Candidate(name, split_at_page_gaps(text, page_text) if text else "")

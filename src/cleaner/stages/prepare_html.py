@@ -212,6 +212,15 @@ def remove_hidden(tree: etree._Element, doc: Document) -> None:
         element.drop_tree()
 
 
+def remove_code(tree: etree._Element) -> None:
+    """Drop style sheets and scripts, which no reader sees and no extractor reads, before extraction
+    copies and walks the tree; JSON-LD stays (metadata, and the article body some pages carry only there)."""
+    etree.strip_elements(tree, "style", with_tail=False)
+    for script in list(tree.iter("script")):
+        if "ld+json" not in (script.get("type") or "") and script.getparent() is not None:
+            script.drop_tree()
+
+
 class PrepareHtmlStage(Stage):
     """Markup in ``doc.raw`` to a cleaned lxml tree in ``doc.tree``."""
 
@@ -227,3 +236,4 @@ class PrepareHtmlStage(Stage):
             raise errors.Rejected(errors.NOT_HTML, "no tags, or binary content")
         doc.tree = parse_html(markup, self.config.max_depth)
         remove_hidden(doc.tree, doc)
+        remove_code(doc.tree)
