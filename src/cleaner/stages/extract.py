@@ -55,7 +55,7 @@ _CONTROL_CHARS = {ord(c): None for c in C0_CONTROLS + "\x7f" if c != "\r"} | {9:
 # what precision kept, and little of it is link text (menus, related lists). Measured on every shared
 # source (benchmarks/eval_extraction.py): looser settings trade a dropped article on one page for
 # teasers and comment threads on others.
-MAX_PRECISION_SHARE = 0.15
+MAX_PRECISION_SHARE = 0.10
 # Precision mode runs first without its readability comparison (trafilatura's "fast"; 40% of its time).
 # Below this share of the visible text it runs again with it: on every shared page that gives the same
 # score as always running it, at 78% of the time.
@@ -204,11 +204,15 @@ class Candidate:
 
 
 def link_chars(text: str, tree: etree._Element) -> int:
-    """Characters of ``text`` on lines that are the whole text of a link on the page (menu items,
-    related headlines), white space aside. A paragraph with a link inside it is running text."""
+    """Characters of ``text`` that are link text on the page (menu items, related headlines), per line
+    the link texts found in it, white space aside. Only run when the default mode is asked too."""
     anchors = {"".join(a.text_content().split()) for a in tree.iter("a")}
-    anchors.discard("")
-    return sum(len(folded) for line in text.split("\n") if (folded := "".join(line.split())) in anchors)
+    anchors = [a for a in anchors if len(a) > 1]
+    total = 0
+    for line in text.split("\n"):
+        folded = "".join(line.split())
+        total += min(len(folded), sum(len(a) for a in anchors if a in folded))
+    return total
 
 
 def contained_share(inner: str, outer: str) -> float:
