@@ -107,7 +107,7 @@ def test_unlayout_tables_only_touches_tables_with_block_content():
 
 
 def test_layout_table_of_links_stays_a_table_while_the_post_table_is_unwrapped():
-    menu = "".join(f"<td><a href='/{i}'>栏目{i}</a><br></td>" for i in range(8))
+    menu = "".join(f"<td><a href='/{i}'>栏目{i}</a><br/></td>" for i in range(8))
     tree = etree.fromstring(
         f"<body><table id='menu'><tr>{menu}</tr></table>"
         "<table id='post'><tr><td><p>正文第一段，<a href='/x'>一个链接</a>，还有很多文字在这里。</p></td></tr></table></body>")
