@@ -20,7 +20,7 @@ def clean_html(data: bytes | str, url: str | None = None, headers: dict[str, str
 
 def clean_text(text: str, config: Config | None = None) -> Document:
     """Clean already-extracted text (line rules, script conversion, signals)."""
-    doc = Document(text=text)
+    doc = Document(text=text, kind="text")
     return pipelines(config or _DEFAULT)[1].run(doc)
 
 

@@ -20,6 +20,7 @@ from cleaner.document import Document
 from cleaner.io.readers import iter_file, list_input_files
 from cleaner.io.streams import MemberStream
 from cleaner.io.warc import _dechunk, read_warc
+from cleaner.stages.decode import DecodeStage
 
 CONFIG = Config()
 PAGE = "<html><head><title>标题</title></head><body><p>正文内容。</p></body></html>".encode()
@@ -64,6 +65,8 @@ def test_txt_file_is_decoded_to_text(tmp_path, codec):
     text = "新华社北京电 国务院新闻办公室今天举行发布会，介绍今年以来经济运行情况。\n第二段文字。\n" * 3
     (tmp_path / "a.txt").write_bytes(text.encode(codec))
     [doc] = read([tmp_path / "a.txt"])
+    assert doc.kind == "text" and doc.raw == text.encode(codec) and not doc.is_page
+    DecodeStage(CONFIG).process(doc)  # the text pipeline's decode stage, timed with the other stages
     assert doc.text == text and doc.raw is None and not doc.rejected
     assert doc.meta["encoding"] and doc.meta["encoding_source"]
 
@@ -71,7 +74,9 @@ def test_txt_file_is_decoded_to_text(tmp_path, codec):
 def test_binary_txt_file_is_rejected_by_decode(tmp_path):
     (tmp_path / "a.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     [doc] = read([tmp_path / "a.txt"])
-    assert doc.rejected == errors.NOT_HTML and doc.raw is None
+    with pytest.raises(errors.Rejected) as e:
+        DecodeStage(CONFIG).process(doc)
+    assert e.value.reason == errors.NOT_HTML
 
 
 @pytest.mark.parametrize("name", ["a.html", "a.txt", "a.jsonl", "a.warc", "a.html.gz"])

@@ -60,8 +60,8 @@ MANIFEST = "manifest.json"
 
 
 def _read_files(batch: dict[str, np.ndarray], config: Config) -> Iterator[pa.Table]:
-    """Documents of the files in ``batch``, pickled, one table per shard (oversized pages rejected here,
-    as the local engine does before shipping a shard); then, for a file with WARC records that are not
+    """Documents of the files in ``batch``, pickled, one table per shard (sizes are checked by the limits
+    stage in the cleaning task); then, for a file with WARC records that are not
     documents, a row with ``order`` -1 and their counts by kind."""
     for file_index, path, id_base in zip(batch["file_index"], batch["path"], batch["id_base"]):
         position = int(file_index) << POSITION_BITS

@@ -28,7 +28,7 @@ Conventions:
   which reading resumes at the next ``WARC/`` version line.
 * Binary payloads (a PNG named ``.html``) are not detected here: the decode stage
   (:class:`cleaner.stages.decode.DecodeStage`) rejects them as ``not_html``, in one place for every input kind.
-  ``.txt`` files are decoded here by that same stage.
+  ``.txt`` files are decoded by that same stage, in the text pipeline.
 * JSONL ``html`` stays a ``str`` in ``doc.raw`` (its bytes are gone; re-encoding would contradict a
   ``<meta charset>``), ``text`` goes to ``doc.text``.
 """
@@ -43,7 +43,6 @@ from pathlib import Path
 from .. import errors
 from ..config import Config
 from ..document import Document
-from ..stages.decode import DecodeStage
 from .jsonl import read_jsonl
 from .streams import GZIP_MAGIC, LZ4_MAGIC, ZSTD_MAGIC, InputError, MemberStream, PlainStream, Stream, TruncatedInput
 from .warc import read_warc
@@ -183,23 +182,6 @@ def _read_page(stream: Stream, kind: str, id_base: str, source: str, config: Con
         doc.reject(errors.TOO_LARGE, f"page larger than max_page_bytes ({config.max_page_bytes})")
     elif not data:
         doc.reject(errors.EMPTY, "empty file")
-    elif kind == "html":
-        doc.raw = data
     else:
-        _decode_text(doc, data, config)
+        doc.raw, doc.kind = data, kind
     yield doc
-
-
-def _decode_text(doc: Document, data: bytes, config: Config) -> None:
-    """Text file bytes to ``doc.text`` by the decode stage, so binary and undecodable files are rejected
-    as pages are."""
-    doc.raw = data
-    try:
-        DecodeStage(config).process(doc)
-    except errors.Rejected as e:
-        doc.reject(e.reason, e.detail)
-    except Exception as e:  # a bug in decode must not lose the other records
-        doc.reject(errors.INTERNAL_ERROR, f"decode: {type(e).__name__}: {e}")
-    else:
-        doc.text = doc.raw
-    doc.raw = None

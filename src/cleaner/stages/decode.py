@@ -485,7 +485,10 @@ class DecodeStage(Stage):
         if text and info.replaced > _MAX_REPLACED_SHARE * len(text):
             raise errors.Rejected(errors.UNDECODABLE, f"best candidate {info.encoding} leaves "
                                                       f"{info.replaced} of {len(text)} characters unreadable")
-        doc.raw = text
+        if doc.kind == "text":
+            doc.text, doc.raw = text, None
+        else:
+            doc.raw = text
         doc.meta["encoding"] = info.encoding
         doc.meta["encoding_confidence"] = info.confidence
         doc.meta["encoding_source"] = info.source

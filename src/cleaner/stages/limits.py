@@ -8,13 +8,12 @@ checked on the parsed tree by :mod:`cleaner.stages.prepare_html`, and the text o
 from __future__ import annotations
 
 from .. import errors
-from ..config import Config
 from ..document import Document
 from ..errors import Rejected
 from .base import Stage
 
 
-def check_size(doc: Document, config: Config) -> None:
+def check_size(doc: Document, config) -> None:
     """Raise ``Rejected(too_large)`` for a page over ``max_page_bytes`` or a text over ``max_doc_chars``."""
     if doc.raw is not None and len(doc.raw) > config.max_page_bytes:
         raise Rejected(errors.TOO_LARGE, f"page of {len(doc.raw):,} bytes > max_page_bytes {config.max_page_bytes:,}")
@@ -23,7 +22,7 @@ def check_size(doc: Document, config: Config) -> None:
 
 
 class LimitsStage(Stage):
-    """First stage of every pipeline: :func:`check_size`."""
+    """First stage of every pipeline: :func:`check_size` (and the extract stage checks its text again)."""
 
     name = "limits"
 
