@@ -106,15 +106,6 @@ def test_unlayout_tables_only_touches_tables_with_block_content():
     assert tree.find(".//div[@id='layout']") is not None
 
 
-def test_layout_table_of_links_stays_a_table_while_the_post_table_is_unwrapped():
-    menu = "".join(f"<td><a href='/{i}'>栏目{i}</a><br/></td>" for i in range(8))
-    tree = etree.fromstring(
-        f"<body><table id='menu'><tr>{menu}</tr></table>"
-        "<table id='post'><tr><td><p>正文第一段，<a href='/x'>一个链接</a>，还有很多文字在这里。</p></td></tr></table></body>")
-    assert unlayout_tables(tree) == 1
-    assert [t.get("id") for t in tree.iter("table")] == ["menu"]
-
-
 def test_render_text_adds_no_list_markers_and_breaks_lines():
     body = etree.fromstring(
         "<body><head>标题</head><p>第一段<hi>粗体</hi>文字<lb/>换行后</p>"

@@ -40,9 +40,6 @@ _LAYOUT_TABLES = etree.XPath(
     "//table[.//table or .//td[p or div or br or ul or ol or dl or blockquote or form or pre"
     " or h1 or h2 or h3 or h4 or h5 or h6] or .//th[p or div or br]]"
 )
-# Measured per table on the shared pages with layout tables: 0.5 is better than unwrapping every table on
-# cwced and readability and the same elsewhere; 0.3-0.45 lose on cwced.
-MAX_UNLAYOUT_LINK_SHARE = 0.5
 _TABLE_PARTS = ("table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th")
 _TABLE_ATTRIBUTES = ("width", "height", "align", "valign", "colspan", "rowspan", "cellpadding", "cellspacing",
                      "border")
@@ -72,26 +69,19 @@ _DATE_PARAMS = set_date_params(False)
 
 
 def unlayout_tables(tree: etree._Element) -> int:
-    """Turn layout tables into nested ``div``s in place, table by table. Returns how many it turned.
+    """Turn layout tables into nested ``div``s in place. Returns how many tables were layout.
 
-    A layout table whose text is mostly link text (more than ``MAX_UNLAYOUT_LINK_SHARE``) is a menu or a
-    list of links: it stays a table, which trafilatura drops as link-dense, instead of becoming blocks
-    it may keep as paragraphs.
+    Every layout table, menus included: keeping link-heavy ones as tables (a decision per table) scored
+    higher at extraction but lower after line cleaning on the cwced pages, where the menus unwrapped
+    into lines are removed by the navigation rules.
     """
-    turned = 0
-    for table in _LAYOUT_TABLES(tree):
-        if table.tag != "table":
-            continue  # inside a layout table turned a moment ago
-        text = _visible_chars("".join(table.itertext()))
-        links = sum(_visible_chars("".join(a.itertext())) for a in table.iter("a"))
-        if links > MAX_UNLAYOUT_LINK_SHARE * text:
-            continue
-        turned += 1
+    tables = _LAYOUT_TABLES(tree)
+    for table in tables:
         for part in table.iter(*_TABLE_PARTS):
             part.tag = "div"
             for attribute in _TABLE_ATTRIBUTES:
                 part.attrib.pop(attribute, None)
-    return turned
+    return len(tables)
 
 
 def render_text(body: etree._Element) -> str:
