@@ -5,7 +5,7 @@ alike; the verdict is the ratio, not the absolute numbers. Reported beside it: t
 parsed beforehand (its parse not timed: a stricter reference), and where clean_html spends its time.
 CPU time of this process is reported next to wall time because it is less disturbed by a busy machine.
 
-    python benchmarks/bench_extraction_speed.py [--realworld PATH] [--rounds 3]
+    python benchmarks/bench_extraction_speed.py [--realworld PATH] [--rounds 3] [--limit N]
 """
 from __future__ import annotations
 
@@ -19,15 +19,18 @@ import lxml.html
 import trafilatura
 
 import cleaner
-from cleaner.pipeline import pipelines  # the pipelines clean_html runs, for their per-stage seconds
 from cleaner.config import Config
+from cleaner.pipeline import pipelines  # the pipelines clean_html runs, for its per-stage seconds
 
 DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 
 
-def load_pages(realworld: Path) -> list[bytes]:
+def load_pages(realworld: Path, limit: int | None = None) -> list[bytes]:
+    """The shared pages, every ``len // limit``-th one when ``limit`` is given (all sources alike)."""
     paths = sorted((realworld / "extraction").glob("*/page.html"))
     paths += sorted((realworld / "warc" / "resiliparse_cc2020_zh_pages").glob("*.html"))
+    if limit and limit < len(paths):
+        paths = paths[::len(paths) // limit][:limit]
     return [p.read_bytes() for p in paths]
 
 
@@ -66,10 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--realworld", type=Path, default=DEFAULT_REALWORLD)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--limit", type=int, help="this many pages, spread over the sources")
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # trafilatura logs every page it finds little on
 
-    pages = load_pages(args.realworld)
+    pages = load_pages(args.realworld, args.limit)
     totals = run(pages, args.rounds)
     n = len(pages) * args.rounds
     print(f"{len(pages)} pages x {args.rounds} rounds")

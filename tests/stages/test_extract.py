@@ -7,6 +7,7 @@ import time
 import unicodedata
 
 import lxml.html
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -15,8 +16,9 @@ import cleaner
 from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.stages.extract import ExtractStage, render_text, split_at_page_gaps, unlayout_tables
+from cleaner.stages.extract import Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables
 from cleaner.stages.prepare_html import PrepareHtmlStage
+from cleaner.text.chars import NOT_TEXT
 
 from conftest import ROOT
 
@@ -53,7 +55,7 @@ def test_short_article_comes_out_without_navigation_related_links_or_footer():
         "本报讯 今天上午，市气象台发布寒潮蓝色预警，预计未来两天气温下降八到十度。",
         "气象部门提醒市民注意添衣保暖，出行注意安全。",
     ]
-    assert doc.meta["extractor"] == "trafilatura"
+    assert doc.meta["extractor"] == "trafilatura-precision"
 
 
 def test_hidden_casino_words_inside_and_around_the_article_do_not_come_out():
@@ -155,6 +157,50 @@ def test_five_megabyte_page_is_extracted_in_bounded_time():
     assert "第2699楼：新闻正文内容" in doc.text
 
 
+# --- choosing between candidates ----------------------------------------------------------------------
+
+_MENU_TREE = lxml.html.fromstring("<html><body>" + "".join(f"<a href='/{i}'>栏目{i}</a>" for i in range(40)) + "</body></html>")
+_ARTICLE_LINES = "\n".join(f"第{i}段正文，今天上午市气象台发布寒潮蓝色预警，提醒市民注意添衣保暖。" for i in range(6))
+
+
+def test_default_mode_is_chosen_when_precision_kept_a_caption_and_default_contains_it():
+    precise = Candidate("trafilatura-precision", "第0段正文，今天上午市气象台发布寒潮蓝色预警，提醒市民注意添衣保暖。")
+    default = Candidate("trafilatura-default", _ARTICLE_LINES)
+    chosen, reason = choose(precise, default, visible_chars=400, tree=_MENU_TREE)
+    assert chosen is default and "contains it" in reason
+
+
+def test_precision_stays_when_default_adds_menu_links():
+    precise = Candidate("trafilatura-precision", "第0段正文，今天上午市气象台发布寒潮蓝色预警。")
+    default = Candidate("trafilatura-default", "\n".join(f"栏目{i}" for i in range(40)) + "\n" + precise.text)
+    chosen, reason = choose(precise, default, visible_chars=400, tree=_MENU_TREE)
+    assert chosen is precise and "links" in reason
+
+
+def test_precision_stays_when_default_does_not_contain_it():
+    precise = Candidate("trafilatura-precision", "另一篇文章的导语，与正文无关，但确实是这一页的内容。")
+    default = Candidate("trafilatura-default", _ARTICLE_LINES)
+    chosen, reason = choose(precise, default, visible_chars=400, tree=_MENU_TREE)
+    assert chosen is precise and "holds only" in reason
+
+
+def test_real_page_where_precision_drops_the_article_gets_the_default_extraction(realworld):
+    page = realworld / "extraction" / "readability__engadget"
+    doc = cleaner.clean_html((page / "page.html").read_bytes(), config=KEEP)
+    assert doc.meta["extractor"] == "trafilatura-default", doc.meta["extractor_reason"]
+    assert _load_eval().char_bag_f1(doc.text, (page / "gold.txt").read_text(encoding="utf-8")) > 0.9
+
+
+def test_max_doc_chars_is_checked_against_the_extracted_text_not_the_markup():
+    config = Config(max_doc_chars=2_000, script="keep")
+    big_markup = news_page(head="<script>" + "var a = 1;" * 1_000 + "</script>")  # 10,000 characters of script
+    doc = cleaner.clean_html(big_markup.encode("utf-8"), config=config)
+    assert doc.rejected is None and "寒潮蓝色预警" in doc.text
+    long_text = news_page(article="<p>本报讯 今天上午，市气象台发布寒潮蓝色预警，预计未来两天气温下降。</p>" * 100)
+    doc = cleaner.clean_html(long_text.encode("utf-8"), config=config)
+    assert doc.rejected == errors.TOO_LARGE and "max_doc_chars" in doc.reject_detail
+
+
 def test_page_without_any_text_extracts_nothing():
     doc = extract("<html><body><div><img src='a.png'></div></body></html>")
     assert doc.text == ""
@@ -196,6 +242,8 @@ def test_every_output_line_of_the_real_pages_is_on_the_page(realworld):
         markup, _ = cleaner.decode(data)
         tree = lxml.html.document_fromstring(markup.encode("utf-8", "replace"), parser=parser)
         etree.strip_elements(tree, "rt", "rp", with_tail=False)  # ruby annotations: pinyin, furigana
+        for hidden in tree.xpath("//*[contains(translate(@style, ' ', ''), 'display:none')]"):
+            hidden.drop_tree()  # an inline note a reader never sees ("As at 2017[update], ...")
         page_text = _fold("".join(tree.itertext()))
         doc = cleaner.clean_html(data, config=KEEP)
         for line in doc.text.splitlines():
@@ -240,7 +288,8 @@ def pages(draw):
 
 
 def _fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFC", text).split())
+    """White space and the characters line cleaning drops as never text (a byte-order mark) left out."""
+    return "".join(NOT_TEXT.sub("", unicodedata.normalize("NFC", text)).split())
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -260,6 +309,24 @@ _SOUP = st.lists(st.one_of(
                      "<font class=jammer>", "<span style='font-size:0;color:#fff'>", "<meta charset=big5>"]),
     st.text(max_size=20),
 ), max_size=40).map("".join)
+
+
+_REAL_PAGE = ROOT.parent / "shared" / "realworld" / "extraction" / "readability__heise" / "page.html"
+_NOT_TEXT = st.one_of(st.characters(categories=["Cc", "Cf", "Cs", "Co"]), st.sampled_from("\ufffe\uffff\x0b"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_control_character_anywhere_in_a_real_page_never_rejects_it(data):
+    if not _REAL_PAGE.is_file():
+        pytest.skip("third-party material not found")
+    markup = _REAL_PAGE.read_bytes().decode("utf-8")
+    breaks = [i + len("<br>") for i in range(len(markup)) if markup.startswith("<br", i)]
+    at = data.draw(st.one_of(st.sampled_from(breaks), st.integers(0, len(markup))))
+    page = markup[:at] + data.draw(_NOT_TEXT) + markup[at:]
+    doc = cleaner.clean_html(page.encode("utf-8", "surrogatepass"), config=KEEP)
+    assert doc.rejected is None, doc.reject_detail
+    assert "Einmal-Passw" in doc.text
 
 
 @settings(max_examples=60, deadline=None)

@@ -1,10 +1,19 @@
 """Stage 2b: main text and metadata out of the prepared tree, with trafilatura.
 
-trafilatura runs in precision mode without comments: in its default mode a short article page comes out
-with the navigation, "related" lists and forum footers around it (its baseline and recall rescues take
-the whole page), and on the cwced pages both choices score higher. Precision mode still consults
-readability when its own pick is empty or much shorter. Only when that gives almost nothing do we fall
-back to trafilatura's baseline, which also reads the article body that some pages carry only in JSON-LD.
+Extraction takes the best of its candidates on each page, chosen by :func:`choose` on evidence any page
+has (how much of the page's visible text a candidate keeps, whether one contains the other, how much of
+it is link text); the choice and its reason go in ``doc.meta["extractor"]`` and
+``doc.meta["extractor_reason"]``:
+
+1. trafilatura in precision mode without comments, always: in its default mode a short article page
+   comes out with the navigation, "related" lists and forum footers around it, and on the cwced pages
+   precision scores higher. It runs without its readability comparison first, and again with it only
+   when it kept a small share of the page's visible text.
+2. trafilatura in its default mode (comments on, its own recall and baseline rescues), only when
+   precision kept a small share of the page: precision mode now and then drops a whole article and
+   keeps a date line or a caption.
+3. trafilatura's baseline, only when both give almost nothing: it also reads the article body that
+   some pages carry only in JSON-LD.
 
 Tables used for layout (old portals and forums put the whole page in nested tables) are turned into
 plain blocks first, so that trafilatura can separate the post from the frame around it and the text
@@ -13,6 +22,7 @@ comes out as paragraphs instead of ``| a | b |`` rows.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 import trafilatura
 from htmldate import find_date
@@ -23,6 +33,7 @@ from trafilatura.settings import set_date_params
 from ..document import Document
 from ..text.chars import C0_CONTROLS
 from .base import Stage
+from .limits import check_size
 
 # A table is layout, not data, when a cell holds blocks, line breaks or another table.
 _LAYOUT_TABLES = etree.XPath(
@@ -39,12 +50,31 @@ _SKIPPED = frozenset({"graphic"})
 # Controls go, a carriage return stays (a line break), a tab becomes a space.
 _CONTROL_CHARS = {ord(c): None for c in C0_CONTROLS + "\x7f" if c != "\r"} | {9: " "}
 
+# choose(): the default mode replaces precision only when precision kept less than this share of the
+# page's visible text, the default mode keeps at least MIN_GAIN times as much, including nearly all of
+# what precision kept, and little of it is link text (menus, related lists). Measured on every shared
+# source (benchmarks/eval_extraction.py): looser settings trade a dropped article on one page for
+# teasers and comment threads on others.
+MAX_PRECISION_SHARE = 0.10
+# Precision mode runs first without its readability comparison (trafilatura's "fast"; 40% of its time).
+# Below this share of the visible text it runs again with it: on every shared page that gives the same
+# score as always running it, at 78% of the time.
+MIN_FAST_SHARE = 0.2
+MIN_GAIN = 3.0
+MIN_CONTAINED = 0.9
+MAX_LINK_DENSITY = 0.2
+
 # htmldate's quick search finds the same dates on the cwced pages as its extensive one, at half the cost.
 _DATE_PARAMS = set_date_params(False)
 
 
 def unlayout_tables(tree: etree._Element) -> int:
-    """Turn layout tables into nested ``div``s in place. Returns how many tables were layout."""
+    """Turn layout tables into nested ``div``s in place. Returns how many tables were layout.
+
+    Every layout table, menus included: keeping link-heavy ones as tables (a decision per table) scored
+    higher at extraction but lower after line cleaning on the cwced pages, where the menus unwrapped
+    into lines are removed by the navigation rules.
+    """
     tables = _LAYOUT_TABLES(tree)
     for table in tables:
         for part in table.iter(*_TABLE_PARTS):
@@ -166,6 +196,62 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> dict[str, str
     return {key: " ".join(value.split()) for key, value in values.items() if value and value.strip()}
 
 
+@dataclass
+class Candidate:
+    """One extraction of a page."""
+
+    name: str
+    text: str
+
+    @property
+    def chars(self) -> int:
+        return _visible_chars(self.text)
+
+
+def link_chars(text: str, tree: etree._Element) -> int:
+    """Characters of ``text`` that are link text on the page (menu items, related headlines), per line
+    the link texts found in it, white space aside. Only run when the default mode is asked too."""
+    anchors = {"".join(a.text_content().split()) for a in tree.iter("a")}
+    anchors = [a for a in anchors if len(a) > 1]
+    total = 0
+    for line in text.split("\n"):
+        folded = "".join(line.split())
+        total += min(len(folded), sum(len(a) for a in anchors if a in folded))
+    return total
+
+
+def contained_share(inner: str, outer: str) -> float:
+    """The share of ``inner``'s characters whose lines occur in ``outer`` (white space aside)."""
+    folded_outer = "".join(outer.split())
+    total = found = 0
+    for line in inner.split("\n"):
+        folded = "".join(line.split())
+        total += len(folded)
+        if folded and folded in folded_outer:
+            found += len(folded)
+    return found / total if total else 1.0
+
+
+def needs_default(precise: Candidate, visible_chars: int) -> bool:
+    """Whether precision kept so little of the page that the default mode should be asked too."""
+    return precise.chars < MAX_PRECISION_SHARE * visible_chars
+
+
+def choose(precise: Candidate, default: Candidate, visible_chars: int, tree: etree._Element) -> tuple[Candidate, str]:
+    """The better of the precision and default extractions of ``tree``, and why."""
+    share = precise.chars / max(visible_chars, 1)
+    if default.chars < MIN_GAIN * max(precise.chars, 1):
+        return precise, f"precision kept {share:.0%} of the visible text; default mode adds little"
+    density = link_chars(default.text, tree) / max(default.chars, 1)
+    if density > MAX_LINK_DENSITY:
+        return precise, f"precision kept {share:.0%}; default mode's text is {density:.0%} links"
+    contained = contained_share(precise.text, default.text)
+    if contained < MIN_CONTAINED:
+        return precise, f"precision kept {share:.0%}; default mode holds only {contained:.0%} of it"
+    return default, (f"precision kept {share:.0%} of the visible text; default mode keeps "
+                     f"{default.chars / max(visible_chars, 1):.0%}, contains it, {density:.0%} links")
+
+
 class ExtractStage(Stage):
     """``doc.tree`` to ``doc.text`` (paragraphs separated by ``"\\n"``) and metadata in ``doc.meta``."""
 
@@ -174,22 +260,39 @@ class ExtractStage(Stage):
     def process(self, doc: Document) -> None:
         tree = doc.tree
         unlayout_tables(tree)
-        # bare_extraction copies a tree it is given, so doc.tree stays whole for the fallback. With
-        # output_format "txt" it leaves the body tree unrendered: render_text does that.
-        result = trafilatura.bare_extraction(
-            tree, url=doc.url, favor_precision=True, include_comments=False, include_tables=True,
-            include_images=False, include_links=False, output_format="txt",
-        )
-        text = render_text(result.body) if result is not None and result.body is not None else ""
-        if text:
-            text = split_at_page_gaps(text, "".join(tree.itertext()))
-        doc.meta["extractor"] = "trafilatura"
-        if _visible_chars(text) < self.config.min_extracted_chars:
+        page_text = "".join(tree.itertext())
+        # The prepared tree holds no style sheets and no scripts but JSON-LD.
+        visible = _visible_chars(page_text) - sum(_visible_chars(s.text or "") for s in tree.iter("script"))
+        precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
+                                    include_comments=False, fast=True)
+        chosen, reason = precise, "precision mode"
+        if precise.chars < MIN_FAST_SHARE * visible:
+            precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
+                                        include_comments=False)
+            chosen, reason = precise, "precision mode with readability's second opinion"
+            if needs_default(precise, visible):
+                default = self._trafilatura("trafilatura-default", tree, doc.url, page_text, include_comments=True)
+                chosen, reason = choose(precise, default, visible, tree)
+        if chosen.chars < self.config.min_extracted_chars:
             body, _, _ = trafilatura.baseline(tree)
             fallback = render_text(body)
-            if _visible_chars(fallback) > _visible_chars(text):
-                text = fallback
-                doc.meta["extractor"] = "trafilatura-baseline"
+            if _visible_chars(fallback) > chosen.chars:
+                chosen = Candidate("trafilatura-baseline", fallback)
+                reason = f"the others kept under {self.config.min_extracted_chars} characters"
+        doc.meta["extractor"] = chosen.name
+        doc.meta["extractor_reason"] = reason
         for key, value in page_metadata(tree, doc.url).items():
             doc.meta.setdefault(key, value)
-        doc.text = text
+        doc.text = chosen.text
+        check_size(doc, self.config)
+
+    @staticmethod
+    def _trafilatura(name: str, tree: etree._Element, url: str | None, page_text: str, **settings) -> Candidate:
+        # bare_extraction copies a tree it is given, so doc.tree stays whole for the other candidates. With
+        # output_format "txt" it leaves the body tree unrendered: render_text does that.
+        result = trafilatura.bare_extraction(tree, url=url, include_tables=True, include_images=False,
+                                             include_links=False, output_format="txt", **settings)
+        if result is None or result.body is None:
+            return Candidate(name, "")
+        text = render_text(result.body)
+        return Candidate(name, split_at_page_gaps(text, page_text) if text else "")

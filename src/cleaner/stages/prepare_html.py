@@ -14,11 +14,15 @@ from lxml import etree
 
 from .. import errors
 from ..document import Document
+from ..text.chars import C0_CONTROLS
 from .base import Stage
 
 # C0 control characters other than white space: plentiful in binary payloads, absent from markup.
 _CONTROL_CHAR = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _TAG_START = re.compile("<[A-Za-z!/]")
+# Characters XML forbids: libxml2's HTML parser keeps them in text nodes, where every later lxml call that
+# writes text (trafilatura copies and rebuilds nodes) raises. A browser shows none of them.
+_NOT_XML_CHARS = re.compile(f"[{C0_CONTROLS}\ufffe\uffff]")
 _SNIFF_CHARS = 8192
 _MAX_CONTROL_SHARE = 0.05
 
@@ -107,6 +111,7 @@ def looks_like_markup(text: str) -> bool:
 def parse_html(markup: str, max_depth: int) -> lxml.html.HtmlElement:
     """Parse a whole page into an ``<html>`` tree; raise ``Rejected`` if it nests deeper than ``max_depth``."""
     parser = _parser()
+    markup = _NOT_XML_CHARS.sub(" ", markup)
     tree = etree.fromstring(cap_attributes(markup).encode("utf-8", "replace"), parser=parser)
     if tree is None:
         raise errors.Rejected(errors.NOT_HTML, "no elements")
@@ -244,6 +249,15 @@ def remove_hidden(tree: etree._Element, doc: Document) -> None:
         element.drop_tree()
 
 
+def remove_code(tree: etree._Element) -> None:
+    """Drop style sheets and scripts, which no reader sees and no extractor reads, before extraction
+    copies and walks the tree; JSON-LD stays (metadata, and the article body some pages carry only there)."""
+    etree.strip_elements(tree, "style", with_tail=False)
+    for script in list(tree.iter("script")):
+        if "ld+json" not in (script.get("type") or "") and script.getparent() is not None:
+            script.drop_tree()
+
+
 class PrepareHtmlStage(Stage):
     """Markup in ``doc.raw`` to a cleaned lxml tree in ``doc.tree``."""
 
@@ -255,9 +269,8 @@ class PrepareHtmlStage(Stage):
             raise TypeError("PrepareHtmlStage needs decoded markup: run DecodeStage first")
         if not markup.strip():
             raise errors.Rejected(errors.EMPTY, "no markup")
-        if len(markup) > self.config.max_doc_chars:
-            raise errors.Rejected(errors.TOO_LARGE, f"{len(markup)} characters > {self.config.max_doc_chars}")
         if not looks_like_markup(markup):
             raise errors.Rejected(errors.NOT_HTML, "no tags, or binary content")
         doc.tree = parse_html(markup, self.config.max_depth)
         remove_hidden(doc.tree, doc)
+        remove_code(doc.tree)

@@ -301,11 +301,62 @@ def test_chorus_lines_without_final_punctuation_stay():
     assert apply(RepeatedLineRule, lines)[0] == lines
 
 
-def test_duplicated_paragraph_goes_but_short_repeated_lines_stay():
+def test_repeated_paragraphs_and_short_lines_stay():
+    """Real text repeats: a quoted post, a pull quote, a list under each plan, command output."""
+    quote = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt."
     lines = [ARTICLE[0], "会上，", ARTICLE[1], "地  点：南开大学伯苓楼一楼报告厅", "会上，", "地  点：南开大学伯苓楼一楼报告厅",
-             ARTICLE[1]]
-    out, _ = apply(RepeatedLineRule, lines)
-    assert out == lines[:-1]
+             ARTICLE[1], quote, quote, "added 1 changesets with 1 changes to 1 files", "added 1 changesets with 1 changes to 1 files"]
+    out, doc = apply(RepeatedLineRule, lines)
+    assert out == lines and doc.removed == []
+
+
+@pytest.mark.parametrize("line", [
+    "… stick around. What you are about to read is critical information that could change your life.",
+    "... ever since a government swept to power in 1984 and canceled handouts to farmers.",
+])
+def test_quotation_starting_with_dots_that_ends_its_sentence_stays(line):
+    out, doc = apply(RelatedBlockRule, [ARTICLE[0], line, ARTICLE[1]])
+    assert out == [ARTICLE[0], line, ARTICLE[1]] and doc.removed == []
+
+
+def test_snippet_with_dots_at_both_ends_goes():
+    snippet = "...区老年人的健康保障工作,为多病共存老年人提供整体化医疗服务..."
+    out, doc = apply(RelatedBlockRule, [ARTICLE[0], snippet, ARTICLE[1]])
+    assert doc.removed == [("boilerplate:snippet", snippet)]
+
+
+@pytest.mark.parametrize("line", [
+    "The Supreme Court has handed movie studios a sweeping victory against copyright infringement online.",
+    "This isn’t supposed to be a manifesto™© we just think it’s pretty cool to share what we’ve learned.",
+    "Comments and public postings are copyrighted by their creators.",
+])
+def test_sentence_mentioning_copyright_stays(line):
+    out, doc = apply(DisclaimerRule, [ARTICLE[0], line, ARTICLE[1]])
+    assert out == [ARTICLE[0], line, ARTICLE[1]]
+
+
+@pytest.mark.parametrize("line", [
+    "© 2019 Example Press. All Rights Reserved.", "Copyright © 2015, Example, Inc.", "© Example Media",
+    "Copyright 2012-2021 某某网 版权所有", "(c) 2020 Example",
+])
+def test_copyright_footer_goes(line):
+    out, doc = apply(DisclaimerRule, [ARTICLE[0], line])
+    assert out == [ARTICLE[0]]
+
+
+@pytest.mark.parametrize("line", [
+    "Content-Security-Policy-Report-Only-Header", "apt-get install -y python3-venv python3-pip-whl",
+    "X-Frame-Options: SAMEORIGIN-ALLOW-FROM-TOP",
+])
+def test_hyphenated_words_are_not_menu_items(line):
+    out, doc = apply(NavigationRule, [ARTICLE[0], line])
+    assert out == [ARTICLE[0], line]
+
+
+def test_menu_with_spaced_hyphens_goes():
+    menu = "网站首页 - 新闻 - 体育 - 娱乐 - 财经 - 汽车 - 房产"
+    out, doc = apply(NavigationRule, [ARTICLE[0], menu])
+    assert out == [ARTICLE[0]] and doc.removed == [("boilerplate:menu", menu)]
 
 
 # --- table markup ----------------------------------------------------------------------------------

@@ -144,6 +144,13 @@ def test_injected_word_between_comma_lines_goes():
     assert doc.removed == [("spam:injected", "藏紅花"), ("spam:injected", ",")]
 
 
+def test_code_words_on_their_own_lines_between_ascii_commas_stay():
+    lines = ["the standard library has shipped with a simple built-in tool,", "venv", ", for creating environments,",
+             "apt", ", dnf and", "pipenv", ", all of them."]
+    out, doc = apply(lines)
+    assert out == lines and doc.removed == []
+
+
 def test_legitimate_short_lines_are_kept():
     cases = [
         # readability's pixnet page: a bold word after a finished phrase, then "、": real text.

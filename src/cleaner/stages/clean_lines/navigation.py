@@ -29,6 +29,7 @@ from .rulefile import load_rules
 LINE_FAMILIES = ("breadcrumb", "forum", "meta", "promo", "menu", "label")
 
 TOKEN_SEPARATORS = re.compile(r"[\s|/\\·•>»›<«【】\[\]]+|-{2,}>?|(?<=\S)-(?=\S)")
+SPACED_HYPHEN = re.compile(r" - ")
 # Menu bullets; not * or -, which also start code comments and Markdown lists of article text.
 BULLET = re.compile(rf"^\s*[{BULLETS}]\s*")
 SENTENCE_PUNCTUATION = re.compile(r"[。!?;,，、]")
@@ -77,12 +78,15 @@ class NavigationRule(LineRule):
         tokens = [t for t in TOKEN_SEPARATORS.split(trim_decoration(spaced)) if t]
         if self.nav.matches(key) or (tokens and all(self.nav.matches(t) for t in tokens)):
             return self.name
+        # A hyphen separates menu items only with spaces around it (``首页 - 新闻``); between letters it
+        # joins a word (``Content-Type``, ``apt-get``, ``--force``).
+        menu_key = trim_decoration(SPACED_HYPHEN.sub("|", spaced).replace(" ", ""))
         words = spaced.split(" ")
         if (sum(bool(HAN_CHAR.search(w)) for w in words) >= SPACED_MENU_ITEMS
                 and all(MENU_WORD.fullmatch(w) for w in words) and not ANY_PUNCTUATION.search(spaced)):
             return "boilerplate:menu"
         for family in self.line_families:
-            if family.matches(key):
+            if family.matches(menu_key if family.name == "menu" else key):
                 return f"boilerplate:{family.name}"
         if self.label_value.matches(key):
             return "boilerplate:label"

@@ -12,8 +12,9 @@ other subjects):
 - without a heading, a run of at least three date lines (``[listing_date]``) at most three lines apart,
   where at least half of the items carry a snippet cut mid-sentence; the headline and snippet in front
   of the first date go with it;
-- a snippet on its own: a line starting with ``...`` (not the Chinese ellipsis ``……``), or a long line cut
-  mid-sentence right before a date line;
+- a snippet on its own: a line starting with ``...`` (not the Chinese ellipsis ``……``) and cut at its
+  end too (a line that opens with ``...`` and ends its sentence is a quotation picked up mid-sentence),
+  or a long line cut mid-sentence right before a date line;
 - what is left of list items: a machine timestamp (date and time of day, ``[timestamp]``) alone on a line.
 
 Article text ends its sentences; list items end wherever the site cut them. That is the whole bias: a
@@ -81,7 +82,8 @@ class RelatedBlockRule(LineRule):
         self._date_runs(keys, is_date, snippet, cut, verdicts)
         self._dated_rows(keys, verdicts)
         for j in range(n):
-            if verdicts[j] is None and (snippet[j] or (cut[j] and len(keys[j]) > HEADLINE_CHARS
+            lone_snippet = snippet[j] and (cut[j] or keys[j].endswith("..."))
+            if verdicts[j] is None and (lone_snippet or (cut[j] and len(keys[j]) > HEADLINE_CHARS
                                                       and j + 1 < n and is_date[j + 1])):
                 verdicts[j] = "boilerplate:snippet"
                 if j + 1 < n and is_date[j + 1]:

@@ -1,21 +1,18 @@
-"""Lines repeated where images stood: the title as every image's caption, duplicated paragraphs.
+"""The title repeated where images stood, as every image's caption.
 
-Only the first occurrence stays. Two kinds of line are taken as repeats (compared in Simplified script,
-white space and width folded):
+Only the first occurrence stays. The title is ``doc.meta["title"]`` if extraction found one, else the
+first line when it reads like a headline (short, no final 。); lines are compared in Simplified script,
+white space and width folded.
 
-- the title: ``doc.meta["title"]`` if extraction found one, else the first line when it reads like a
-  headline (short, no final 。); every later copy goes;
-- a paragraph seen before: at least ``MIN_REPEAT_CHARS`` characters and ending its sentence. A paragraph
-  does not repeat word for word in an article, while short lines legitimately do (``会上,``,
-  ``地点:…`` in a programme) and so do the unpunctuated lines of a song's chorus; those stay.
+Other repeated lines stay, paragraphs included: real articles repeat text (a forum post quoting another,
+a pull quote, a list repeated under each plan, command output, a song's chorus), and on every shared
+source removing repeated paragraphs took more article text than boilerplate.
 """
 from __future__ import annotations
 
 from ...document import Document
-from .related import ends_sentence
 from .rule import LineRule, line_keys
 
-MIN_REPEAT_CHARS = 40
 TITLE_CHARS = 80
 
 
@@ -34,7 +31,7 @@ class RepeatedLineRule(LineRule):
         seen: set[str] = set()
         out: list[str] = []
         for line, key in zip(lines, keys):
-            if key in seen and (key in titles or (len(key) >= MIN_REPEAT_CHARS and ends_sentence(key))):
+            if key in seen and key in titles:
                 doc.remove(self.name, line)
                 continue
             seen.add(key)

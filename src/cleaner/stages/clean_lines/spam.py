@@ -32,6 +32,7 @@ from .rule import LineRule
 
 # Punctuation that continues a sentence; a line may not legitimately start with it.
 CLAUSE_PUNCT = "、，,；;"
+CHINESE_CLAUSE_PUNCT = "、，；"
 # A spam word inside a white-space separated token this short takes the whole token (a link text such as
 # "菲律宾申博娱乐网登入"); in running text only the word itself is taken.
 MAX_TOKEN_CHARS = 24
@@ -43,6 +44,7 @@ MAX_ROUNDS = 16
 
 _FULLWIDTH_ASCII = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _INJECTED_SHAPE = re.compile(rf"[{HAN}A-Za-z]{{1,{MAX_INJECTED_CHARS}}}")
+_HAN_CHAR = re.compile(f"[{HAN}]")
 _HAS_WORD = re.compile(rf"[{HAN}\w]")
 _TOKEN = re.compile(r"\S+")
 _PROSE_MARK = re.compile(f"[{re.escape(CLAUSE_PUNCT + SENTENCE_END)}]")
@@ -258,7 +260,10 @@ def _is_injected(prev: str, line: str, nxt: str) -> bool:
     ``是“十二五”、`` / ``藏紅花`` / ``,“十三五”時代``: a sentence cannot continue with a bare noun
     followed by a comma that opens the next line, so the noun was put there. A legitimate short line
     (a heading, a bolded name) follows a finished line or is followed by a line that starts with a word.
+    A Latin word counts only inside Chinese text (a full-width comma before it): between ASCII commas it
+    is inline code or a name that extraction put on a line of its own (``tool,`` / ``venv`` / ``, for``).
     """
-    return (_ends_open(prev) and _starts_stray(nxt)
-            and _INJECTED_SHAPE.fullmatch(line.strip()) is not None)
+    word = line.strip()
+    return (_ends_open(prev) and _starts_stray(nxt) and _INJECTED_SHAPE.fullmatch(word) is not None
+            and (_HAN_CHAR.search(word) is not None or prev.rstrip()[-1] in CHINESE_CLAUSE_PUNCT))
 
