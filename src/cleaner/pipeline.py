@@ -14,10 +14,14 @@ from .config import Config
 from .document import Document
 from .encoding import DecodeStage
 from .extract import ExtractStage
+from .filter import FilterStage
 from .html_prep import PrepareHtmlStage
 from .limits import LimitsStage
 from .lines import CleanLinesStage
+from .pii import RedactPiiStage
 from .script import ConvertScriptStage
+from .signals import SignalsStage
+from .spam_page import SpamPageStage
 from .spin import SpinStage
 from .stage import Stage
 
@@ -38,7 +42,8 @@ class Pipeline:
 
     @staticmethod
     def _text_stages(config: Config) -> list[Stage]:
-        return [CleanLinesStage(config), ConvertScriptStage(config), SpinStage(config)]
+        return [CleanLinesStage(config), ConvertScriptStage(config), SpinStage(config), SpamPageStage(config),
+                SignalsStage(config), RedactPiiStage(config), FilterStage(config)]
 
     def run(self, doc: Document) -> Document:
         """Run every stage; a rejection stops the document. Never raises."""

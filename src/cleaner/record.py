@@ -4,9 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from .document import Document
+from .signals import SIGNALS
 
+# Page verdict and quality signals (cleaner.spam_page, cleaner.signals), in doc.flags.
+PAGE_FIELDS = ("spam_page", "spam_kind", "spam_score", *SIGNALS)
 FIELDS = ("id", "source", "url", "title", "date", "text", "encoding", "script", "spun", "spin_score",
-          "cluster", "duplicate_of", "similarity")
+          *PAGE_FIELDS, "cluster", "duplicate_of", "similarity")
 
 
 def to_record(doc: Document, explain: bool = False) -> dict[str, Any]:
@@ -22,6 +25,7 @@ def to_record(doc: Document, explain: bool = False) -> dict[str, Any]:
         "script": doc.meta.get("script"),
         "spun": bool(doc.flags.get("spun", False)),
         "spin_score": float(doc.flags.get("spin_score", 0.0)),
+        **{name: doc.flags.get(name) for name in PAGE_FIELDS},
         "cluster": None,
         "duplicate_of": None,
         "similarity": None,

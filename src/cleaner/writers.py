@@ -23,11 +23,16 @@ import pyarrow.parquet as pq
 import zstandard
 
 from .record import FIELDS
+from .signals import SIGNALS
+
+_ARROW_TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64(), bool: pa.bool_()}
 
 _FIELD_TYPES = {
     "id": pa.string(), "source": pa.string(), "url": pa.string(), "title": pa.string(), "date": pa.string(),
     "text": pa.string(), "encoding": pa.string(), "script": pa.string(), "spun": pa.bool_(),
     "spin_score": pa.float64(),
+    "spam_page": pa.bool_(), "spam_kind": pa.string(), "spam_score": pa.float64(),
+    **{name: _ARROW_TYPES[type_] for name, type_ in SIGNALS.items()},
     # ids of the cluster's representative and of the document this one duplicates: ids, unlike input
     # positions, mean something outside a run
     "cluster": pa.string(), "duplicate_of": pa.string(),
