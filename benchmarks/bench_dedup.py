@@ -3,7 +3,7 @@
     python benchmarks/bench_dedup.py -n 10000
     python benchmarks/bench_dedup.py -n 100000 --datasketch-sample 20000
 
-All three shingle the same normalised views (``cleaner.normalize.comparison_view``, timed once on its own)
+All three shingle the same normalised views (``cleaner.dedup.view.comparison_view``, timed once on its own)
 into character 5-grams, with 128 permutations and threshold 0.8:
 
 - cleaner: flat code point arrays, numba signatures on all cores, banded LSH with confirmation, clusters.
@@ -34,9 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus as corpus_module  # noqa: E402
 
 from cleaner import Config  # noqa: E402
-from cleaner.minhash import Signatures, Views, dedup, find_duplicates, signatures_of_views  # noqa: E402
-from cleaner.minhash.signatures import BATCH_TEXTS  # noqa: E402
-from cleaner.normalize import comparison_view  # noqa: E402
+from cleaner.dedup import Signatures, Views, dedup, find_duplicates, signatures_of_views  # noqa: E402
+from cleaner.dedup.signatures import BATCH_TEXTS  # noqa: E402
+from cleaner.dedup.view import comparison_view  # noqa: E402
 
 SHINGLE = 5
 NUM_PERM = 128

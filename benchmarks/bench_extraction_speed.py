@@ -19,7 +19,7 @@ import lxml.html
 import trafilatura
 
 import cleaner
-from cleaner.api import _pipeline  # the pipeline clean_html runs, for its per-stage seconds
+from cleaner.pipeline import pipelines  # the pipelines clean_html runs, for their per-stage seconds
 from cleaner.config import Config
 
 DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
@@ -48,7 +48,7 @@ def run(pages: list[bytes], rounds: int) -> dict[str, list[float]]:
     for i in range(len(pages)):  # warm-up: lazy imports, stop lists, caches
         for fn in contenders.values():
             fn(i)
-    _pipeline(Config(), "html").seconds.clear()
+    pipelines(Config())[0].seconds.clear()
     totals: dict[str, list[float]] = {f"{name} {kind}": [] for name in contenders for kind in ("wall", "cpu")}
     for _ in range(rounds):
         round_totals = dict.fromkeys(totals, 0.0)
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         for ref in ("trafilatura.extract(bytes)", "trafilatura.extract(tree)"):
             print(f"ratio ({kind}) clean_html / {ref}: {sum(totals[f'{ref} {kind}']) / ours:.2f} "
                   "(pages/s of clean_html over the reference's; 1.0 = as fast)")
-    seconds = _pipeline(Config(), "html").seconds
+    seconds = pipelines(Config())[0].seconds
     spent = sum(seconds.values())
     print("clean_html time by stage: " + ", ".join(f"{k} {v / spent:.0%}" for k, v in seconds.items()))
     return 0

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import ray
 
-from cleaner import engine, engine_ray
+from cleaner.engines import local as engine
+from cleaner.engines import ray as engine_ray
 from cleaner.config import Config
 from corpus import generate
 

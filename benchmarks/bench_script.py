@@ -19,8 +19,8 @@ from pathlib import Path
 
 import opencc
 
-from cleaner.normalize import comparison_view
-from cleaner.script import OPENCC_CONFIGS, converter_for
+from cleaner.dedup.view import comparison_view
+from cleaner.text.opencc import OPENCC_CONFIGS, converter_for
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REALWORLD = ROOT.parent / "shared" / "realworld"

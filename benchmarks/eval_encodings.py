@@ -15,7 +15,7 @@ from pathlib import Path
 import chardet
 
 import cleaner
-from cleaner.encoding import decodes_alike
+from codec_alike import decodes_alike
 
 ENCODINGS = Path(__file__).resolve().parents[1].parent / "shared" / "realworld" / "encodings"
 

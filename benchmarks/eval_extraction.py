@@ -29,9 +29,9 @@ import trafilatura
 import cleaner
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.encoding import DecodeStage
-from cleaner.extract import ExtractStage
-from cleaner.html_prep import PrepareHtmlStage
+from cleaner.stages.decode import DecodeStage
+from cleaner.stages.extract import ExtractStage
+from cleaner.stages.prepare_html import PrepareHtmlStage
 from cleaner.pipeline import Pipeline
 
 DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"

@@ -6,9 +6,9 @@ Public contract (see README): :func:`clean_html`, :func:`clean_text`, :func:`cle
 from .api import clean_batch, clean_html, clean_text
 from .config import Config
 from .document import Document
-from .encoding import decode
+from .stages.decode import decode
 from .errors import Rejected
-from .minhash import dedup
+from .dedup import dedup
 
 __all__ = ["Config", "Document", "Rejected", "clean_batch", "clean_html", "clean_text", "decode", "dedup"]
 __version__ = "0.1.0"

@@ -12,10 +12,10 @@ import sys
 import tomllib
 from pathlib import Path
 
-from . import __version__, engine
+from . import __version__
 from .config import SCRIPTS, Config
-from .engine import RunError, Stats
-from .readers import list_input_files
+from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
+from .io.readers import list_input_files
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
 EXIT_BUG = 1
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--drop-duplicates", action="store_const", const=True,
                    help="leave duplicates out of the output instead of flagging them")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument("--engine", choices=("local", "ray"), default="local",
+    p.add_argument("--engine", choices=tuple(ENGINES), default="local",
                    help="local: worker processes on this machine (default); ray: a Ray cluster")
     p.add_argument("--ray-address", help="with --engine ray: join this cluster (e.g. ray://head:10001 or auto);"
                    " without it a local Ray is started for the run")
@@ -113,18 +113,14 @@ def check_paths(args: argparse.Namespace) -> None:
         raise CannotRun("--output, --rejects and --stats must be different files")
 
 
-def _engine(name: str):
-    """The engine module: its ``run`` has the signature of :func:`cleaner.engine.run`."""
-    if name == "local":
-        return engine
+def _engine(name: str) -> Engine:
     try:
-        from . import engine_ray
+        return get_engine(name)
     except ImportError as e:
         missing = e.name or getattr(e.__cause__, "name", None) or ""
-        if missing.split(".")[0] != "ray":
+        if missing.split(".")[0] != name:
             raise
-        raise CannotRun("--engine ray needs Ray: pip install 'cleaner[ray]'") from None
-    return engine_ray
+        raise CannotRun(f"--engine {name} needs {name}: pip install 'cleaner[{name}]'") from None
 
 
 def _write_stats(path: str, stats: Stats) -> None:

@@ -33,14 +33,14 @@ class Config:
     # running
     workers: int | None = None     # None: all cores
     explain: bool = False
-    # clean-corpus local engine (cleaner.engine)
+    # clean-corpus local engine (cleaner.engines.local)
     shard_docs: int = 64           # documents per shard: the unit of work, of --resume, and of what a kill loses
     shard_bytes: int = 64_000_000  # input bytes per shard at most, so parent memory stays flat on big pages
     # extraction (cleaner.extract)
     min_extracted_chars: int = 10  # fewer non-space characters than this from trafilatura: try its baseline
-    # spin detection (cleaner.spin)
+    # spin detection (cleaner.stages.spin)
     spin_min_forms: int = 3        # distinct spun forms a flagged document has at least (one stray form is not spin)
-    # page verdict, PII and filtering (cleaner.spam_page, cleaner.pii, cleaner.filter): flag, never drop, by default
+    # page verdict, PII and filtering (cleaner.stages: spam_page, redact_pii, filter): flag, never drop, by default
     redact_pii: bool = False       # replace e-mail addresses and phone numbers with placeholders
     drop_spam: bool = False        # send spam pages to the rejects (reason spam_page)
     filters: tuple[str, ...] = ()  # rules like "language_score<0.5": a document one fires on is rejected (filtered)

@@ -1,7 +1,7 @@
 """Per-document stages in order, with the time each one takes.
 
 HTML input runs every stage; already-extracted text enters at line cleaning. The corpus-level dedup
-stage lives in :mod:`cleaner.minhash` because it needs all documents at once.
+stage lives in :mod:`cleaner.dedup` because it needs all documents at once.
 """
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from functools import lru_cache
 from . import errors
 from .config import Config
 from .document import Document
-from .encoding import DecodeStage
-from .extract import ExtractStage
-from .filter import FilterStage
-from .html_prep import PrepareHtmlStage
-from .limits import LimitsStage
-from .lines import CleanLinesStage
-from .pii import RedactPiiStage
-from .script import ConvertScriptStage
-from .signals import SignalsStage
-from .spam_page import SpamPageStage
-from .spin import SpinStage
-from .stage import Stage
+from .stages.base import Stage
+from .stages.clean_lines import CleanLinesStage
+from .stages.convert_script import ConvertScriptStage
+from .stages.decode import DecodeStage
+from .stages.extract import ExtractStage
+from .stages.filter import FilterStage
+from .stages.limits import LimitsStage
+from .stages.prepare_html import PrepareHtmlStage
+from .stages.redact_pii import RedactPiiStage
+from .stages.signals import SignalsStage
+from .stages.spam_page import SpamPageStage
+from .stages.spin import SpinStage
 
 
 class Pipeline:

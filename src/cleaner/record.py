@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from .document import Document
-from .signals import SIGNALS
+from .stages.signals import SIGNALS
 
-# Page verdict and quality signals (cleaner.spam_page, cleaner.signals), in doc.flags.
+# Page verdict and quality signals (cleaner.stages.spam_page, cleaner.stages.signals), in doc.flags.
 PAGE_FIELDS = ("spam_page", "spam_kind", "spam_score", *SIGNALS)
 FIELDS = ("id", "source", "url", "title", "date", "text", "encoding", "script", "spun", "spin_score",
           *PAGE_FIELDS, "cluster", "duplicate_of", "similarity")

@@ -1,0 +1,91 @@
+"""The interface every line-cleaning rule unit implements, and the line keys rules match on.
+
+``CleanLinesStage`` splits ``doc.text`` into lines once, hands the list to each rule in turn and joins
+the result. A rule returns the new list of lines and records every piece of text it takes out with
+``doc.remove(rule_name, text)``, so that ``doc.removed`` explains the whole of the difference between
+input and output.
+
+Rules must work on Traditional and Simplified text alike (script conversion runs after this stage), must
+only remove text or join lines (never add text), and must be idempotent: applying a rule to its own
+output changes nothing. :func:`line_keys` gives every rule the same script- and width-neutral view of a
+line to match patterns on.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ...config import Config
+from ...document import Document
+from ...text.opencc import to_simplified
+
+_SPACE = re.compile(r"\s+")
+# Bullets, brackets and rules that decorate a line without being its text; trimmed from both ends of a key.
+_DECORATION = "•·▪◦‧∙●○◆◇■□►▶▸»›«‹><|*=~_—–\\-\\[\\]【】〖〗\\\\"
+_DECORATION_EDGES = re.compile(f"^[{_DECORATION}\\s]+|[{_DECORATION}\\s]+$")
+
+
+class LineRule:
+    """One named rule family over the lines of a document.
+
+    ``name`` is the prefix used in ``doc.removed`` (e.g. ``"boilerplate:nav"``, ``"spam:lexicon"``); a
+    rule may record sub-names under its own prefix. Load and compile data files in ``__init__`` (a rule
+    object is built once per pipeline and reused for every document); ``apply`` must not mutate the list
+    it is given.
+    """
+
+    name = "line_rule"
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def apply(self, lines: list[str], doc: Document) -> list[str]:  # pragma: no cover - interface
+        """Return the new lines; record each removal with ``doc.remove(name, text)``."""
+        raise NotImplementedError
+
+
+def simplified(lines: list[str]) -> list[str]:
+    """The lines in Simplified script (one OpenCC call for the whole list; line count is kept)."""
+    if not lines:
+        return []
+    out = to_simplified("\n".join(lines)).split("\n")
+    return out if len(out) == len(lines) else [to_simplified(line) for line in lines]
+
+
+def fold(line: str, keep_spaces: bool = False) -> str:
+    """NFKC (full-width letters, digits and punctuation become ASCII, ``…`` becomes ``...``) and white
+    space removed, or collapsed to single spaces with ``keep_spaces``."""
+    line = unicodedata.normalize("NFKC", line)
+    return _SPACE.sub(" ", line).strip() if keep_spaces else _SPACE.sub("", line)
+
+
+def trim_decoration(key: str) -> str:
+    """``key`` without the bullets, brackets and rules around it (``• 健康`` → ``健康``)."""
+    return _DECORATION_EDGES.sub("", key)
+
+
+_KEY_CACHE: dict[tuple[str, bool, bool], str] = {}
+_KEY_CACHE_CHARS = 4_000_000  # emptied when the lines it holds add up to more than this
+_key_cache_chars = 0
+
+
+def line_keys(lines: list[str], keep_spaces: bool = False, trim: bool = False) -> list[str]:
+    """What line patterns match against: Simplified script, NFKC, white space folded (see :func:`fold`),
+    and with ``trim`` decoration trimmed from both ends (see :func:`trim_decoration`).
+
+    Patterns in the rule files are therefore written once, in Simplified script with ASCII punctuation.
+    Every rule asks for the keys of mostly the same lines (and the stage runs the rules twice), so keys
+    are cached; the cache is emptied when full.
+    """
+    global _key_cache_chars
+    missing = [line for line in lines if (line, keep_spaces, trim) not in _KEY_CACHE]
+    if missing:
+        _key_cache_chars += sum(len(line) for line in missing)
+        if _key_cache_chars > _KEY_CACHE_CHARS:
+            _KEY_CACHE.clear()
+            missing = list(dict.fromkeys(lines))  # the lines found in the cache a moment ago are gone too
+            _key_cache_chars = sum(len(line) for line in missing)
+        for line, simple in zip(missing, simplified(missing)):
+            key = fold(simple, keep_spaces)
+            _KEY_CACHE[line, keep_spaces, trim] = trim_decoration(key) if trim else key
+    return [_KEY_CACHE[line, keep_spaces, trim] for line in lines]

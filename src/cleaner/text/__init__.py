@@ -1,0 +1,1 @@
+"""Text helpers the stages share: character classes, OpenCC, word-list regexes, rule-file loading."""

@@ -1,0 +1,90 @@
+"""Character classes, each defined once: Han, kana, punctuation, sentence ends, bullets, controls.
+
+Regex classes are strings to put inside ``[...]``; tables are boolean arrays over every code point, so
+``table[code_points(text)]`` classifies a whole text at numpy speed.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import unicodedata
+
+import numpy as np
+
+# Han ideographs: unified blocks, extension A-H, compatibility ideographs.
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF),
+               (0x2F800, 0x2FA1F))
+# Planes with assigned characters other than private use: 0-3 (BMP, SMP, SIP, TIP) and 14 (tags).
+_ASSIGNED_PLANES = (range(0x40000), range(0xE0000, 0xE1000))
+#: Han ideographs as the body of a regex character class.
+HAN = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HAN_RANGES)
+#: Hiragana and katakana.
+KANA_RANGE = (0x3040, 0x30FF)
+#: Marks that end a sentence in Chinese, Japanese and Western text.
+SENTENCE_END = "。！？!?…"
+#: Bullet characters that start a list item.
+BULLETS = "•·▪◦‧∙●○◆◇■□►▶▸"
+#: C0 control characters other than tab and line feed.
+C0_CONTROLS = "".join(chr(c) for c in (*range(0, 9), *range(11, 32)))
+#: Characters that are never text: C0 and C1 controls (tab and line feed excepted), DEL, the byte-order
+#: mark inside text, and UTF-16 surrogates (only ever lone in a Python str).
+NOT_TEXT = re.compile(f"[{C0_CONTROLS}\x7f-\x9f\ufeff\ud800-\udfff]+")
+
+
+def han_chars() -> list[str]:
+    return [chr(c) for lo, hi in _HAN_RANGES for c in range(lo, hi + 1)]
+
+
+@functools.cache
+def unicode_chars(categories: tuple[str, ...]) -> str:
+    """Every assigned character whose Unicode category is, or starts with, one of ``categories``
+    (``("P", "Cc")``: all punctuation and the controls)."""
+    full = {c for c in categories if len(c) == 2}
+    major = {c for c in categories if len(c) == 1}
+    chars = []
+    for plane in _ASSIGNED_PLANES:
+        for code in plane:
+            category = unicodedata.category(chr(code))
+            if category in full or category[0] in major:
+                chars.append(chr(code))
+    return "".join(chars)
+
+
+def char_class(chars) -> str:
+    """The body of a regex character class matching exactly ``chars``, as compact ranges."""
+    codes = sorted({ord(c) for c in chars})
+    parts = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        lo, hi = chr(codes[i]), chr(codes[j])
+        parts.append(re.escape(lo) if lo == hi else f"{re.escape(lo)}-{re.escape(hi)}")
+        i = j + 1
+    return "".join(parts)
+
+
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as a uint32 array (a view of its UTF-32 encoding)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def from_code_points(codes: np.ndarray) -> str:
+    return codes.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def char_table(chars) -> np.ndarray:
+    """A boolean lookup table over all code points, true for ``chars``: ``table[code_points(text)]``
+    classifies every character of a text at numpy speed."""
+    table = np.zeros(sys.maxunicode + 1, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
+
+
+@functools.cache
+def punctuation_and_space() -> np.ndarray:
+    return char_table(unicode_chars(("Z", "P", "Cc")))
+
+
