@@ -14,7 +14,9 @@ Evidence, each scored per kind from ``data/spam_page_lexicon.tsv`` (weighted hit
   characters, counted at a quarter and only for a kind the body or title already shows: a spam page
   navigates by its vocabulary, while a hijacked company site only carries a list of spam links;
 * contact bait: a QQ / WeChat / Telegram handle right after a call to action ("加QQ", "记住QQ…"),
-  worth :data:`BAIT_POINTS` each (three at most), for a page with lexicon evidence.
+  worth :data:`BAIT_POINTS` each (three at most), for a page with lexicon evidence;
+* reporting words (记者, 警方, 法院, said, police), whose density per 1,000 characters divides the sum
+  (by 2 at :data:`REPORT_SCALE`): a report on a betting ring names the games it ran.
 
 The lexicon holds the words spam writes, not the words reports use (赌博, 色情, 彩票, gambling): an
 article about gambling, a court report on pornography and a lottery result score (near) nothing.
@@ -38,12 +40,13 @@ from .base import Stage
 from .clean_lines.spam import load_spam_lexicon
 
 SCORED_KINDS = ("gambling", "lottery", "adult", "pharma")
-KINDS = (*SCORED_KINDS, "allow", "contact", "cta")
+KINDS = (*SCORED_KINDS, "allow", "report", "contact", "cta")
 THRESHOLD = 10.0          # spam_score at which a page is a spam page
 MIN_BODY_CHARS = 300      # density denominators never go below this many characters
 ANCHOR_FACTOR = 0.25
 TITLE_POINTS = 2.0        # per unit of title weight, capped at THRESHOLD / 2
 BAIT_POINTS = 3.0
+REPORT_SCALE = 10.0       # reporting words per 1,000 characters that halve the lexicon score
 MAX_BAIT = 3
 # Keyword stuffing: a title phrase of this many characters at least, repeated this often in the text.
 MIN_KEYWORD_CHARS = 6
@@ -88,7 +91,7 @@ def _fold(text: str) -> str:
 class PageLexicon:
     def __init__(self, entries: list[Entry]):
         self.entries = {e.term: e for e in entries}
-        scored = [e.term for e in entries if e.kind in SCORED_KINDS or e.kind == "allow"]
+        scored = [e.term for e in entries if e.kind in (*SCORED_KINDS, "allow", "report")]
         # Latin terms are whole words; Chinese has no spaces, so its terms are matched as they are.
         self._terms = re.compile(trie_pattern(scored, alnum_bounds=True))
         contacts = trie_pattern([e.term for e in entries if e.kind == "contact"])
@@ -100,7 +103,7 @@ class PageLexicon:
 
     def weights(self, folded: str) -> dict[str, float]:
         """Summed weight of the hits of each scored kind in ``folded`` text."""
-        totals = dict.fromkeys(SCORED_KINDS, 0.0)
+        totals = dict.fromkeys((*SCORED_KINDS, "report"), 0.0)
         for m in self._terms.finditer(folded):
             entry = self.entries[m.group()]
             if entry.kind in totals:
@@ -161,11 +164,12 @@ def judge(text: str, title: str = "", anchor_text: str = "", removed_spam: str =
         anchor_w = _density(lexicon.weights(_fold(anchor_text)), _chars(anchor_text)) if anchor_text else {}
         body_d = _density(body_w, _chars(body))
         bait = min(lexicon.bait(body + "\n" + folded_title), MAX_BAIT)
+        reporting = 1.0 + body_d["report"] / REPORT_SCALE
         for kind in SCORED_KINDS:
             if text_w[kind] + title_w[kind] == 0:
                 continue
             scores[kind] = (body_d[kind] + min(TITLE_POINTS * title_w[kind], THRESHOLD / 2)
-                            + ANCHOR_FACTOR * anchor_w.get(kind, 0.0) + BAIT_POINTS * bait)
+                            + ANCHOR_FACTOR * anchor_w.get(kind, 0.0) + BAIT_POINTS * bait) / reporting
     chars = _chars(text)
     bracketed = sum(len(m) for m in _BRACKETED.findall(text)) / chars if chars else 0.0
     repeats, length = title_keyword_repeats(title, text) if title else (0, 0)
