@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="cleaner.toml; command-line flags override it")
     p.add_argument("--stats", help="write the closing numbers here as JSON")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last complete shard")
+    # page verdict, PII, filtering (cleaner.stages.spam_page, redact_pii, filter): flagged unless asked
+    p.add_argument("--drop-spam", action="store_const", const=True,
+                   help="send spam pages to the rejects (reason spam_page) instead of flagging them")
+    p.add_argument("--filter", action="append", metavar="EXPR",
+                   help="reject documents a rule holds for (reason filtered), e.g. 'language_score<0.5'; repeatable")
+    p.add_argument("--redact-pii", action="store_const", const=True,
+                   help="replace e-mail addresses and phone numbers with placeholders")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -62,7 +69,9 @@ def load_config(args: argparse.Namespace) -> Config:
     try:
         config = Config.from_toml(args.config) if args.config else Config()
         config = config.replace(script=args.script, threshold=args.threshold, dedup=args.dedup,
-                                drop_duplicates=args.drop_duplicates, workers=args.workers, explain=args.explain)
+                                drop_duplicates=args.drop_duplicates, workers=args.workers, explain=args.explain,
+                                drop_spam=args.drop_spam, redact_pii=args.redact_pii,
+                                filters=(*config.filters, *args.filter) if args.filter else None)
     except OSError as e:
         raise CannotRun(f"cannot read config {args.config}: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:

@@ -50,8 +50,13 @@ class Config:
     def __post_init__(self) -> None:
         if self.script not in SCRIPTS:
             raise ValueError(f"script must be one of {', '.join(SCRIPTS)}, not {self.script!r}")
-        if isinstance(self.filters, list):
+        if isinstance(self.filters, str):
+            object.__setattr__(self, "filters", (self.filters,))
+        elif isinstance(self.filters, list):
             object.__setattr__(self, "filters", tuple(self.filters))
+        from .stages.filter import parse_rule  # here, not at the top: the stages import this module
+        for rule in self.filters:
+            parse_rule(rule)  # a ValueError naming the rule, before any work
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], not {self.threshold}")
 
