@@ -24,6 +24,7 @@ class Config:
     spam_lexicon: str | None = None
     spin_pairs: str | None = None
     spam_page_lexicon: str | None = None
+    spam_sentences: str | None = None
     spin_threshold: float = 0.5    # distinct spun forms per 1,000 characters that flag a document
     # limits (bad and hostile input)
     max_page_bytes: int = 20_000_000
