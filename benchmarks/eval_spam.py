@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import cleaner
+from cleaner.stages.spam_page import THRESHOLD
 from warcio.archiveiterator import ArchiveIterator
 
 REALWORLD = Path(__file__).resolve().parents[1].parent / "shared" / "realworld"
@@ -64,17 +65,20 @@ def main() -> int:
     print()
     flagged: Counter = Counter()
     totals: Counter = Counter()
+    highest: dict[str, tuple[float, str]] = {}
     for page in sorted((REALWORLD / "extraction").glob("*/page.html")):
         source = page.parent.name.split("__")[0]
         doc = cleaner.clean_html(page.read_bytes())
         totals[source] += 1
+        highest[source] = max(highest.get(source, (0.0, "")), (doc.flags.get("spam_score", 0.0), page.parent.name))
         if doc.flags.get("spam_page"):
             flagged[source] += 1
             if args.show_flagged:
                 print(f"  flagged: {page.parent.name} {doc.flags['spam_kind']} {doc.flags['spam_score']}")
-    print(f"{'extraction source':20} {'pages':>6} {'flagged':>8}")
+    print(f"{'extraction source':20} {'pages':>6} {'flagged':>8}  highest score (threshold {THRESHOLD:g})")
     for source in sorted(totals):
-        print(f"{source:20} {totals[source]:6} {flagged[source]:8}")
+        score, name = highest[source]
+        print(f"{source:20} {totals[source]:6} {flagged[source]:8}  {score:6.2f} {name[:60]}")
     print(f"{'all':20} {sum(totals.values()):6} {sum(flagged.values()):8}")
     print(f"\nCommon Crawl pages wrong: {wrong}")
     return 1 if wrong or flagged else 0

@@ -3,6 +3,8 @@ the shared sets, and hijacked company pages are not."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cleaner
 from cleaner.stages.spam_page import THRESHOLD, judge, parse_lexicon, title_keyword_repeats
@@ -165,3 +167,10 @@ def test_no_shared_extraction_page_is_flagged(realworld):
         if doc.flags.get("spam_page"):
             flagged.append((path.parent.name, doc.flags["spam_kind"]))
     assert flagged == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300), st.text(max_size=40), st.text(max_size=100))
+def test_judge_never_raises_and_scores_are_never_negative(text, title, anchors):
+    verdict = judge(text, title, anchors)
+    assert verdict.score >= 0.0 and verdict.spam == (verdict.kind is not None)

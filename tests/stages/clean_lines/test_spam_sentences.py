@@ -101,3 +101,12 @@ def test_no_gold_text_is_removed_by_the_sentence_rule_or_the_footer_entries(real
         hits += [(name, text) for rule, text in doc.removed
                  if rule == "spam:sentence" or any(k in text for k in ("小黑屋", "Comsenz", "Processed in"))]
     assert count > 390 and hits == []
+
+
+@given(st.lists(st.text(alphabet="Play now at casino, claim a 200% welcome bonus. Tourists said.!?\n", max_size=80),
+                max_size=5))
+def test_the_rule_only_removes_and_is_idempotent(lines):
+    lines = [line.strip() for line in lines if line.strip()]
+    once = RULE.apply(lines, Document())
+    assert RULE.apply(once, Document()) == once
+    assert sum(len(line) for line in once) <= sum(len(line) for line in lines)
