@@ -174,3 +174,15 @@ def test_no_shared_extraction_page_is_flagged(realworld):
 def test_judge_never_raises_and_scores_are_never_negative(text, title, anchors):
     verdict = judge(text, title, anchors)
     assert verdict.score >= 0.0 and verdict.spam == (verdict.kind is not None)
+
+
+@pytest.mark.parametrize("title, text", [
+    ("六合区举行农民丰收节", "9月22日，南京市六合区在竹镇镇举行农民丰收节活动。六合区今年粮食总产量再创新高，"
+     "六合区农业农村局负责人介绍，全区新建高标准农田3万亩。活动现场，六合区各街镇展示了特色农产品。" * 2),
+    ("申博经验分享：三年申博路", "去年开始准备申博，联系了五位导师。申博材料包括研究计划、推荐信和硕士论文。"
+     "申博面试时，导师问了很多研究细节。建议大家申博前先把英语考好，申博这条路不容易但值得。"),
+    ("工厂招聘流水线操作工", "本厂招聘流水线操作工20名，要求吃苦耐劳，月薪6000元起，包吃住。流水线两班倒，"
+     "周末双休。有意者请联系人事部，电话0760-88886666。"),
+])
+def test_ordinary_pages_that_share_a_word_with_spam(title, text):
+    assert not judge(text, title).spam
