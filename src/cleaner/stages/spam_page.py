@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 import unicodedata
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ SCORED_KINDS = ("gambling", "lottery", "adult", "pharma")
 KINDS = (*SCORED_KINDS, "allow", "report", "contact", "cta")
 THRESHOLD = 10.0          # spam_score at which a page is a spam page
 MIN_BODY_CHARS = 300      # density denominators never go below this many characters
+MAX_TERM_HITS = 3         # hits of one term that count
 ANCHOR_FACTOR = 0.25
 TITLE_POINTS = 2.0        # per unit of title weight, capped at THRESHOLD / 2
 BAIT_POINTS = 3.0
@@ -102,12 +104,15 @@ class PageLexicon:
             rf"(?:[0-9]{{5,12}}|@?[a-z][a-z0-9_.-]{{3,30}})")
 
     def weights(self, folded: str) -> dict[str, float]:
-        """Summed weight of the hits of each scored kind in ``folded`` text."""
+        """Summed weight of the hits of each scored kind in ``folded`` text, each term counted
+        :data:`MAX_TERM_HITS` times at most: spam uses many of the words, while an ordinary page that
+        shares one (六合区, 申博 for a PhD application) repeats that one."""
         totals = dict.fromkeys((*SCORED_KINDS, "report"), 0.0)
-        for m in self._terms.finditer(folded):
-            entry = self.entries[m.group()]
+        hits = Counter(m.group() for m in self._terms.finditer(folded))
+        for term, count in hits.items():
+            entry = self.entries[term]
             if entry.kind in totals:
-                totals[entry.kind] += entry.weight
+                totals[entry.kind] += entry.weight * min(count, MAX_TERM_HITS)
         return totals
 
     def bait(self, folded: str) -> int:
