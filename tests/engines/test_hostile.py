@@ -105,7 +105,7 @@ def test_python_code_past_the_time_limit_is_stopped_and_only_that_document_rejec
     config = Config(timeout_s=1.0, dedup=False)
     html = Pipeline.for_html(config)
     text = Pipeline([*Pipeline.for_text(config).stages, SleepStage(config)])
-    monkeypatch.setattr(engine, "pipelines", lambda config: (html, text))
+    monkeypatch.setattr(shards, "pipelines", lambda config: (html, text))
     process_shard([Document(text="先热身：第一次调用会加载词典。")], config)
     docs = [Document(id="a", text="第一篇正文。"), Document(id="slow", text="SLOW 第二篇。"),
             Document(id="c", text="第三篇正文。")]

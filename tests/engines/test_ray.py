@@ -104,15 +104,17 @@ def test_planted_near_duplicates_same_as_local(engine_ray, tmp_path):
 
 
 def test_border_pairs_are_decided_by_exact_jaccard_as_locally(engine_ray, tmp_path, monkeypatch):
+    from cleaner.dedup import ray as dedup_ray
+
     checked = []
-    exact_jaccard_of_orders = engine_ray._exact_jaccard_of_orders
+    exact_jaccard_of_orders = dedup_ray._exact_jaccard_of_orders
 
     def counting(records, pairs, config):
         jaccard = exact_jaccard_of_orders(records, pairs, config)
         checked.append(int((jaccard >= config.threshold).sum()))
         return jaccard
 
-    monkeypatch.setattr(engine_ray, "_exact_jaccard_of_orders", counting)
+    monkeypatch.setattr(dedup_ray, "_exact_jaccard_of_orders", counting)
     paths, local, on_ray = _run_both(engine_ray, [str(_planted_corpus(tmp_path / "corpus", 1000))], tmp_path)
     _assert_same(paths, local, on_ray)
     assert len(checked) == 1 and checked[0] > 10  # border pairs came to the driver and some were confirmed
@@ -183,7 +185,9 @@ def test_dedup_fields_match_find_duplicates_with_crowded_buckets(engine_ray):
     table = pa.table({"order": order, "id": [f"d{i}" for i in range(n)], "length": lengths.astype(np.int64),
                       "exact": sigs.exact, "has_signature": sigs.has_signature,
                       "minhash": [row.tobytes() for row in sigs.minhash]})
-    fields, clusters = engine_ray.dedup_fields(ray.data.from_arrow(table).repartition(4), config, n)
+    from cleaner.dedup import ray as dedup_ray
+
+    fields, clusters = dedup_ray.dedup_fields(ray.data.from_arrow(table).repartition(4), config, n)
     got = {row["order"]: row for row in fields.take_all()}
     assert clusters == len(expected.clusters)
     for i in range(n):
