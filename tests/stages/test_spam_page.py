@@ -113,7 +113,7 @@ def test_keyword_stuffing_and_content_farm():
     verdict = judge(text, keyword + "jzH6IO")
     assert verdict.spam and verdict.kind == "keyword_stuffing"
     assert judge(bracketed * 3, "").kind == "content_farm"
-    assert judge("正文。" * 50, "", spun=True, spin_score=20.0).kind == "content_farm"
+    assert judge("正文。" * 50, "", spun=True, spin_score=0.8).kind == "content_farm"
 
 
 def test_a_title_repeated_in_an_ordinary_article_is_not_stuffing():

@@ -182,7 +182,8 @@ def judge(text: str, title: str = "", anchor_text: str = "", removed_spam: str =
             or (repeats >= STUFFED_REPEATS_ALONE and repeats * length >= STUFFED_SHARE_ALONE * len(text))):
         scores["keyword_stuffing"] = THRESHOLD * repeats / STUFFED_REPEATS
     elif spun or bracketed >= 0.5:
-        scores["content_farm"] = max(THRESHOLD * bracketed * 2, spin_score if spun else 0.0)
+        # a spun repost is content-farm output whatever its spin score
+        scores["content_farm"] = max(THRESHOLD * bracketed * 2, max(THRESHOLD, spin_score) if spun else 0.0)
     kind, score = max(scores.items(), key=lambda item: item[1])
     return Verdict(score >= THRESHOLD, kind if score >= THRESHOLD else None, round(score, 2))
 
@@ -207,7 +208,7 @@ class SpamPageStage(Stage):
         if title:
             doc.meta["title"] = self._clean_title(title, doc)
 
-    def _clean_title(self, title: str, doc: Document) -> str:
+    def _clean_title(self, title: str, doc: Document) -> str | None:
         kept, at = [], 0
         for start, end in self.line_lexicon.find(title):
             kept.append(title[at:start])
