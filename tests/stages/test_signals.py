@@ -39,16 +39,16 @@ def test_tokens_are_cjk_characters_and_words():
 
 def test_top_2gram_fraction():
     # (Hello, world) occurs twice: 10 characters x 2 of 30
-    assert s.top_ngram_char_frac(s.tokens(TEXT), 2) == pytest.approx(20 / 30)
-    assert s.top_ngram_char_frac(["a", "b", "c"], 2) == 0.0  # nothing repeats
+    assert s.top_ngram_char_frac(s.token_arrays(s.tokens(TEXT)), 2) == pytest.approx(20 / 30)
+    assert s.top_ngram_char_frac(s.token_arrays(["a", "b", "c"]), 2) == 0.0  # nothing repeats
 
 
 def test_duplicate_ngram_fractions():
-    words = "one two three four five one two three four five".split()  # 38 characters
+    words = s.token_arrays("one two three four five one two three four five".split())  # 38 characters
     assert s.dup_ngram_char_frac(words, 5) == pytest.approx(19 / 38)
     assert s.dup_ngram_char_frac(words, 10) == 0.0
     # 一二三四五 twice then 六: the second 5-gram (5 characters) repeats the first
-    assert s.dup_ngram_char_frac(s.tokens("一二三四五一二三四五六"), 5) == pytest.approx(5 / 11)
+    assert s.dup_ngram_char_frac(s.token_arrays(s.tokens("一二三四五一二三四五六")), 5) == pytest.approx(5 / 11)
 
 
 def test_symbol_ratio():

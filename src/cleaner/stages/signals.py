@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
-from collections import Counter
+
+import numpy as np
 
 from ..document import Document
-from ..text.chars import HAN, SENTENCE_END
+from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars, unicode_chars
 from .base import Stage
 from .redact_pii import EMAIL, PHONE, URL
 
-CJK = HAN + "\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af\u1100-\u11ff"  # Han, kana, Hangul
+_KANA_HANGUL = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xAC00, 0xD7AF), (0x1100, 0x11FF))
+CJK = HAN + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _KANA_HANGUL)  # Han, kana, Hangul
 _TOKEN = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
-_CJK_CHAR = re.compile(rf"[{CJK}]")
 _SPACE = re.compile(r"\s+")
 # A line ends a sentence when its last character, closing quotes and brackets aside, is one of these.
 LINE_END = SENTENCE_END + ".．"
@@ -28,6 +28,19 @@ _CLOSERS = "\"'”’」』）)】》»"
 
 # Language ID reads this many characters at most: enough for a stable answer, bounded cost on long pages.
 LANGUAGE_SAMPLE_CHARS = 2000
+
+
+@functools.cache
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """Lookup tables over all code points: (CJK, symbols)."""
+    cjk = char_table(han_chars())
+    for lo, hi in _KANA_HANGUL:
+        cjk[lo:hi + 1] = True
+    return cjk, char_table(unicode_chars(("S",)))
+
+
+def _count(text: str, table: np.ndarray) -> int:
+    return int(table[code_points(text)].sum())
 
 
 def tokens(text: str) -> list[str]:
@@ -43,7 +56,7 @@ def characters(text: str) -> int:
 def cjk_share(text: str) -> float:
     """Share of the non-space characters that are Han, kana or Hangul."""
     n = characters(text)
-    return len(_CJK_CHAR.findall(text)) / n if n else 0.0
+    return _count(text, _tables()[0]) / n if n else 0.0
 
 
 def text_lines(text: str) -> list[str]:
@@ -79,33 +92,61 @@ def duplicate_lines(lines: list[str]) -> tuple[float, float]:
     return repeats / len(lines), repeated_chars / sum(len(line) for line in lines)
 
 
-def top_ngram_char_frac(words: list[str], n: int) -> float:
+def token_arrays(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(an id per token, equal ids for equal tokens; the characters of each token), as numpy arrays."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    array = np.array(words)
+    _, ids = np.unique(array, return_inverse=True)
+    return ids.reshape(-1).astype(np.uint64), np.char.str_len(array).astype(np.int64)
+
+
+def _ngram_ids(tokens: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(an id per n-gram starting at each position, equal ids for equal n-grams; the characters of each)."""
+    ids, lengths = tokens
+    # a 64-bit polynomial hash of each window (wrapping arithmetic); a collision is vanishingly rare
+    powers = np.uint64(0x100000001B3) ** np.arange(n - 1, -1, -1, dtype=np.uint64)
+    hashes = (np.lib.stride_tricks.sliding_window_view(ids, n) * powers).sum(axis=1, dtype=np.uint64)
+    _, gram_ids = np.unique(hashes, return_inverse=True)
+    return gram_ids.reshape(-1), np.lib.stride_tricks.sliding_window_view(lengths, n).sum(axis=1)
+
+
+def top_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
     """Gopher's top n-gram fraction: characters covered by the most frequent n-gram (its length times its
-    count) over the characters of all tokens."""
-    total = sum(len(w) for w in words)
-    if len(words) < n or not total:
+    count) over the characters of all tokens (``tokens`` from :func:`token_arrays`)."""
+    total = int(tokens[1].sum())
+    if len(tokens[0]) < n or not total:
         return 0.0
-    counts = Counter(tuple(words[i:i + n]) for i in range(len(words) - n + 1))
-    gram, count = counts.most_common(1)[0]
-    return 0.0 if count < 2 else min(1.0, sum(len(w) for w in gram) * count / total)
+    gram_ids, chars = _ngram_ids(tokens, n)
+    counts = np.bincount(gram_ids)
+    top = int(counts.argmax())
+    if counts[top] < 2:
+        return 0.0
+    first = int(np.flatnonzero(gram_ids == top)[0])
+    return min(1.0, int(chars[first]) * int(counts[top]) / total)
 
 
-def dup_ngram_char_frac(words: list[str], n: int) -> float:
+def dup_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
     """Gopher's duplicate n-gram fraction: characters of the n-grams that repeat one seen before, over the
-    characters of all tokens. Scanning left to right, a repeat is counted and skipped whole, so no
-    character counts twice (datatrove's ``find_all_duplicate``)."""
-    total = sum(len(w) for w in words)
-    if not total:
+    characters of all tokens (``tokens`` from :func:`token_arrays`). Scanning left to right, a repeat is
+    counted and skipped whole, so no character counts twice (datatrove's ``find_all_duplicate``)."""
+    total = int(tokens[1].sum())
+    if len(tokens[0]) < n or not total:
         return 0.0
-    seen: set[tuple[str, ...]] = set()
+    gram_ids, chars = _ngram_ids(tokens, n)
+    # Which n-grams were seen depends on which positions the scan skipped, so the scan stays a loop,
+    # over small integers; none of it is needed when no n-gram occurs twice.
+    if gram_ids.max() + 1 == len(gram_ids):
+        return 0.0
+    ids, lengths = gram_ids.tolist(), chars.tolist()
+    seen: set[int] = set()
     repeated = i = 0
-    while i <= len(words) - n:
-        gram = tuple(words[i:i + n])
-        if gram in seen:
-            repeated += sum(len(w) for w in gram)
+    while i < len(ids):
+        if ids[i] in seen:
+            repeated += lengths[i]
             i += n
         else:
-            seen.add(gram)
+            seen.add(ids[i])
             i += 1
     return repeated / total
 
@@ -113,7 +154,7 @@ def dup_ngram_char_frac(words: list[str], n: int) -> float:
 def symbol_ratio(text: str) -> float:
     """Share of the non-space characters that are symbols (Unicode categories S*: ★ © ¥ + | emoji...)."""
     n = characters(text)
-    return sum(1 for c in text if unicodedata.category(c)[0] == "S") / n if n else 0.0
+    return _count(text, _tables()[1]) / n if n else 0.0
 
 
 @functools.cache
@@ -136,7 +177,7 @@ def language(text: str) -> tuple[str | None, float]:
 def quality_signals(text: str) -> dict[str, object]:
     """Every signal of :data:`SIGNALS` for ``text``."""
     lines = text_lines(text)
-    words = tokens(text)
+    words = token_arrays(tokens(text))
     code, score = language(text)
     dup_lines, dup_line_chars = duplicate_lines(lines)
     return {
@@ -153,9 +194,9 @@ def quality_signals(text: str) -> dict[str, object]:
         "dup_5gram_char_frac": round(dup_ngram_char_frac(words, 5), 4),
         "dup_10gram_char_frac": round(dup_ngram_char_frac(words, 10), 4),
         "symbol_ratio": round(symbol_ratio(text), 4),
-        "emails": len(EMAIL.findall(text)),
+        "emails": len(EMAIL.findall(text)) if "@" in text else 0,
         "phones": len(PHONE.findall(text)),
-        "urls": len(URL.findall(text)),
+        "urls": len(URL.findall(text)) if "://" in text or "www." in text.lower() else 0,
     }
 
 

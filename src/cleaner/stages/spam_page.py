@@ -158,23 +158,21 @@ def judge(text: str, title: str = "", anchor_text: str = "", removed_spam: str =
           spin_score: float = 0.0, lexicon: PageLexicon | None = None) -> Verdict:
     """The page verdict from its evidence (see the module docstring)."""
     lexicon = lexicon or load_page_lexicon()
-    folded_text = _fold(text)
-    body = folded_text + "\n" + _fold(removed_spam)
-    folded_title = _fold(title)
     scores = dict.fromkeys(SCORED_KINDS, 0.0)
-    if not is_japanese(text):  # the lexicon describes Chinese and English pages
-        text_w = lexicon.weights(folded_text)
-        body_w = lexicon.weights(body)
-        title_w = lexicon.weights(folded_title)
-        anchor_w = _density(lexicon.weights(_fold(anchor_text)), _chars(anchor_text)) if anchor_text else {}
-        body_d = _density(body_w, _chars(body))
-        bait = min(lexicon.bait(body + "\n" + folded_title), MAX_BAIT)
+    folded_text, folded_title = _fold(text), _fold(title)
+    text_w, title_w = lexicon.weights(folded_text), lexicon.weights(folded_title)
+    shown = [kind for kind in SCORED_KINDS if text_w[kind] + title_w[kind] > 0]
+    if shown and not is_japanese(text):  # the lexicon describes Chinese and English pages
+        folded_removed = _fold(removed_spam)
+        removed_w = lexicon.weights(folded_removed)
+        body_d = _density({k: w + removed_w[k] for k, w in text_w.items()},
+                          _chars(folded_text) + _chars(folded_removed))
+        anchor_d = _density(lexicon.weights(_fold(anchor_text)), _chars(anchor_text)) if anchor_text else {}
+        bait = min(lexicon.bait("\n".join((folded_text, folded_removed, folded_title))), MAX_BAIT)
         reporting = 1.0 + body_d["report"] / REPORT_SCALE
-        for kind in SCORED_KINDS:
-            if text_w[kind] + title_w[kind] == 0:
-                continue
+        for kind in shown:
             scores[kind] = (body_d[kind] + min(TITLE_POINTS * title_w[kind], THRESHOLD / 2)
-                            + ANCHOR_FACTOR * anchor_w.get(kind, 0.0) + BAIT_POINTS * bait) / reporting
+                            + ANCHOR_FACTOR * anchor_d.get(kind, 0.0) + BAIT_POINTS * bait) / reporting
     chars = _chars(text)
     bracketed = sum(len(m) for m in _BRACKETED.findall(text)) / chars if chars else 0.0
     repeats, length = title_keyword_repeats(title, text) if title else (0, 0)
