@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
+from collections import Counter
 
 import numpy as np
 
 from ..document import Document
-from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars, unicode_chars
+from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars
 from .base import Stage
 from .redact_pii import EMAIL, PHONE, URL
 
@@ -31,16 +33,12 @@ LANGUAGE_SAMPLE_CHARS = 2000
 
 
 @functools.cache
-def _tables() -> tuple[np.ndarray, np.ndarray]:
-    """Lookup tables over all code points: (CJK, symbols)."""
+def _cjk_table() -> np.ndarray:
+    """A lookup table over all code points, true for Han, kana and Hangul."""
     cjk = char_table(han_chars())
     for lo, hi in _KANA_HANGUL:
         cjk[lo:hi + 1] = True
-    return cjk, char_table(unicode_chars(("S",)))
-
-
-def _count(text: str, table: np.ndarray) -> int:
-    return int(table[code_points(text)].sum())
+    return cjk
 
 
 def tokens(text: str) -> list[str]:
@@ -56,7 +54,7 @@ def characters(text: str) -> int:
 def cjk_share(text: str) -> float:
     """Share of the non-space characters that are Han, kana or Hangul."""
     n = characters(text)
-    return _count(text, _tables()[0]) / n if n else 0.0
+    return int(_cjk_table()[code_points(text)].sum()) / n if n else 0.0
 
 
 def text_lines(text: str) -> list[str]:
@@ -154,7 +152,8 @@ def dup_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
 def symbol_ratio(text: str) -> float:
     """Share of the non-space characters that are symbols (Unicode categories S*: ★ © ¥ + | emoji...)."""
     n = characters(text)
-    return _count(text, _tables()[1]) / n if n else 0.0
+    # one category lookup per distinct character
+    return sum(k for c, k in Counter(text).items() if unicodedata.category(c)[0] == "S") / n if n else 0.0
 
 
 @functools.cache
@@ -214,6 +213,10 @@ class SignalsStage(Stage):
     counts of emails and phone numbers say what the page had."""
 
     name = "signals"
+
+    def __init__(self, config):
+        super().__init__(config)
+        _identifier(), _cjk_table()  # loaded with the pipeline, not inside the first document's time limit
 
     def process(self, doc: Document) -> None:
         doc.flags.update(quality_signals(doc.text))
