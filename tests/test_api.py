@@ -1,10 +1,14 @@
 """The public contract of ../shared/design.md, as other pipelines call it."""
 import socket
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 
 import cleaner
 from cleaner import Config
+from cleaner.io.writers import PARQUET_SCHEMA
 
 from conftest import SEEDS
 
@@ -53,12 +57,40 @@ def test_clean_text_and_decode():
 
 def test_clean_batch_keeps_rows_aligned_with_the_input():
     out = cleaner.clean_batch({"html": [GBK_PAGE, b"", GBK_PAGE.decode("gbk")], "id": ["a", "b", "c"]})
-    assert out["id"] == ["a", "b", "c"]
-    assert out["rejected"] == [None, "empty", None]
-    assert out["text"][1] == "" and out["text"][0] == out["text"][2] != ""
-    assert set(cleaner.record.FIELDS) <= set(out)
+    assert out.schema == PARQUET_SCHEMA
+    assert out.column("id").to_pylist() == ["a", "b", "c"]
+    assert out.column("rejected").to_pylist() == [None, "empty", None]
+    assert out.column("reject_detail").to_pylist()[1]
+    text = out.column("text").to_pylist()
+    assert text[1] == "" and text[0] == text[2] != ""
     texts = cleaner.clean_batch({"text": ["第一段正文内容在这里，说明了会议的情况。", ""]}, Config(explain=True))
-    assert texts["rejected"] == [None, "empty"] and texts["removed"][0] == []
+    assert texts.column("rejected").to_pylist() == [None, "empty"] and texts.column("removed")[0].as_py() == []
+
+
+ARTICLE = "第一段正文内容在这里，说明了会议的情况。"
+
+
+@pytest.mark.parametrize("batch", [
+    {"content": np.array([ARTICLE, ""], dtype=object), "id": np.array([7, 8])},   # Ray's numpy format
+    pd.DataFrame({"content": [ARTICLE, ""], "id": [7, 8]}),                          # Ray's pandas format
+    pa.table({"content": [ARTICLE, ""], "id": pa.array([7, 8], pa.int64())}),        # pyarrow
+])
+def test_clean_batch_reads_every_batch_format_and_named_columns(batch):
+    out = cleaner.clean_batch(batch, text_column="content")
+    assert out.schema == PARQUET_SCHEMA
+    assert out.column("id").to_pylist() == ["7", "8"]
+    assert out.column("rejected").to_pylist() == [None, "empty"]
+    with pytest.raises(ValueError, match="no column 'text' in the batch"):
+        cleaner.clean_batch(batch)
+
+
+def test_datasets_map_works_when_only_a_later_batch_has_rejected_rows():
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict({"content": [ARTICLE] * 4 + ["", ARTICLE], "id": list(range(6))})
+    out = ds.map(cleaner.clean_batch, batched=True, batch_size=2, fn_kwargs={"text_column": "content"})
+    assert out["rejected"] == [None] * 4 + ["empty", None]
+    assert out["id"] == [str(i) for i in range(6)]
+    assert out.features["similarity"].dtype == "float64" and out.features["rejected"].dtype == "string"
 
 
 def test_dedup_flags_a_traditional_repost_of_a_simplified_article():

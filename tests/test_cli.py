@@ -22,7 +22,7 @@ def seed_texts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
-    """Seed texts, exact and near reposts of them, HTML pages, a bad JSON line and an unsupported file."""
+    """Seed texts, exact and near reposts of them, HTML pages, a bad JSON line and two unsupported files."""
     folder = tmp_path_factory.mktemp("cli") / "in"
     folder.mkdir()
     texts = seed_texts()
@@ -38,7 +38,7 @@ def corpus(tmp_path_factory) -> Path:
         (folder / f"page-{i}.html").write_text(f"<html><body><article>{body}</article></body></html>",
                                                encoding="utf-8")
     (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
-    (folder / "cleaner.toml").write_text("shard_docs = 2\n")  # not an input kind: one more reject
+    (folder / "cleaner.toml").write_text("shard_docs = 2\n")  # not an input kind: one more skipped file
     return folder
 
 
@@ -64,10 +64,12 @@ def test_counts_add_up_and_duplicates_are_flagged_by_id(corpus, tmp_path, run_ok
     err = run_ok(corpus, "-o", out, "--rejects", rejects, "--stats", stats, "--workers", "2", "--explain")
     numbers = json.loads(stats.read_text())
     records, rejected = read_jsonl(out), read_jsonl(rejects)
-    assert numbers["read"] == 5 + 2 + 1 + 2 + 2 == numbers["written"] + numbers["rejected"]
+    assert numbers["read"] == 5 + 2 + 1 + 2 == numbers["written"] + numbers["rejected"]
     assert (numbers["written"], numbers["rejected"]) == (len(records), len(rejected))
     assert numbers["rejected_by_reason"][errors.BAD_JSON] == 1
-    assert numbers["rejected_by_reason"][errors.UNSUPPORTED_FILE] == 2
+    assert errors.UNSUPPORTED_FILE not in numbers["rejected_by_reason"]
+    assert numbers["skipped_files"] == 2  # notes.pdf and cleaner.toml: files, not rejected documents
+    assert "files skipped (not a kind clean-corpus reads): 2" in err
     assert all(r["rejected"] in errors.ALL and r["reject_detail"] and r["source"] for r in rejected)
     assert f"read {numbers['read']} = written {numbers['written']} + rejected {numbers['rejected']}" in err
     by_id = {r["id"]: r for r in records}
@@ -119,13 +121,24 @@ def test_parquet_output_and_rejects(corpus, tmp_path, run_ok):
     (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/bad.toml"], "not valid TOML"),
     (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/unknown.toml"], "unknown config keys"),
     (["{IN}", "-o", "{OUT}/out.jsonl", "--rejects", "{OUT}/out.jsonl"], "different files"),
-    (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/wrong-type.toml"], "timeout_s must be positive"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/wrong-type.toml"], "timeout_s must be a number of seconds > 0"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/dedup-no.toml"], "config: dedup must be true or false, not 'no'"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/threshold-text.toml"], "threshold must be a number in (0, 1]"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--config", "{OUT}/beside.toml"], "keys outside the [cleaner] table: script"),
+    (["{IN}", "-o", "{OUT}/out.jsonl", "--keep-fields", "text"], "keep_fields may not name an output field: text"),
+    (["{IN}/notes.pdf", "-o", "{OUT}/out.jsonl"], "not a kind of file clean-corpus reads"),
+    (["{OUT}/locked.html", "-o", "{OUT}/out.jsonl"], "cannot read"),
 ])
 def test_cannot_run_is_one_line_and_exit_status_2(corpus, tmp_path, capsys, args, message):
     (tmp_path / "empty").mkdir()
     (tmp_path / "bad.toml").write_text("threshold = = 0.5\n")
     (tmp_path / "unknown.toml").write_text("thresold = 0.5\n")
     (tmp_path / "wrong-type.toml").write_text('timeout_s = "soon"\n')
+    (tmp_path / "dedup-no.toml").write_text('dedup = "no"\n')
+    (tmp_path / "threshold-text.toml").write_text('threshold = "0.7"\n')
+    (tmp_path / "beside.toml").write_text('script = "zh-hk"\n[cleaner]\nthreshold = 0.7\n')
+    # a file that opens but cannot be read, even by root (reading offset 0 of a process's memory fails)
+    (tmp_path / "locked.html").symlink_to("/proc/self/mem")
     assert main([a.format(IN=corpus, OUT=tmp_path) for a in args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("clean-corpus: error: ") and message in err, err
@@ -206,3 +219,85 @@ def test_drop_spam_filter_and_redact_pii(tmp_path, run_ok):
     assert "filtered 1" in err and "spam_page 1" in err and "rejected" not in flagged.split("\n")[1]
     status = main([str(folder), "-o", str(out), "--filter", "chars<<3"])
     assert status == 2
+
+
+    assert json.loads((folder / "stats.json").read_text())["read"] == 10
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "cannot read boilerplate_rules"),
+    ("[nav]\nmode = 'bogus'\n", "bad boilerplate_rules file"),
+])
+def test_a_bad_rule_file_stops_the_run_before_any_work(corpus, tmp_path, capsys, content, message):
+    rules = tmp_path / "rules.toml"
+    if content is not None:
+        rules.write_text(content)
+    (tmp_path / "c.toml").write_text(f'boilerplate_rules = "{rules}"\n')
+    assert main([str(corpus), "-o", str(tmp_path / "out.jsonl"), "--config", str(tmp_path / "c.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+    assert not list(tmp_path.glob("out*"))  # no output, no out.jsonl.parts work folder
+
+
+def _write_crawl(folder: Path, rows: list[tuple[str, str]]) -> Path:
+    folder.mkdir()
+    with open(folder / "pages.jsonl", "w", encoding="utf-8") as f:
+        for id_, text in rows:
+            f.write(json.dumps({"id": id_, "text": text}, ensure_ascii=False) + "\n")
+    return folder
+
+
+@pytest.fixture
+def two_crawls(tmp_path) -> tuple[Path, Path]:
+    """crawl1: three seed articles; crawl2: a Traditional-script copy and a spun copy of two of them, and
+    an article of its own."""
+    from cleaner.dedup.view import comparison_view
+    from cleaner.stages.spin import load_spin_lexicon
+    from cleaner.text.opencc import converter_for
+
+    texts = seed_texts()
+    spun = texts[1]
+    for pair in load_spin_lexicon().pairs:
+        swapped = spun.replace(pair.normal, pair.spun) if pair.kind == "spin" else spun
+        if swapped != spun and comparison_view(swapped) == comparison_view(spun):
+            spun = swapped
+    assert spun != texts[1]
+    crawl1 = _write_crawl(tmp_path / "crawl1", [(f"one-{k}", t) for k, t in enumerate(texts[:3])])
+    crawl2 = _write_crawl(tmp_path / "crawl2", [("two-0", converter_for("zh-hant")(texts[0])), ("two-1", spun),
+                                                ("two-2", texts[3])])
+    return crawl1, crawl2
+
+
+def test_index_flags_a_later_crawls_copies_against_the_earlier_ids(two_crawls, tmp_path, run_ok):
+    crawl1, crawl2 = two_crawls
+    index = tmp_path / "idx"
+    run_ok(crawl1, "-o", tmp_path / "a.jsonl", "--index", index)
+    first = {r["id"]: r for r in read_jsonl(tmp_path / "a.jsonl")}
+    assert all(r["duplicate_of"] is None for r in first.values())
+    run_ok(crawl2, "-o", tmp_path / "b.jsonl", "--index", index)
+    second = {r["id"]: r for r in read_jsonl(tmp_path / "b.jsonl")}
+    assert second["two-0"]["duplicate_of"] == "one-0" and second["two-0"]["cluster"] == "one-0"
+    assert second["two-1"]["duplicate_of"] == "one-1" and second["two-1"]["cluster"] == "one-1"
+    assert second["two-2"]["duplicate_of"] is None
+    assert {r["id"]: r for r in read_jsonl(tmp_path / "a.jsonl")} == first  # earlier output untouched
+
+
+def test_a_kill_during_the_index_update_then_a_rerun(two_crawls, tmp_path, run_ok, monkeypatch, capsys):
+    from cleaner import DedupIndex
+
+    crawl1, crawl2 = two_crawls
+    run_ok(crawl1, "-o", tmp_path / "a.jsonl", "--index", tmp_path / "idx")
+    shutil.copytree(tmp_path / "idx", tmp_path / "clean-idx")
+    run_ok(crawl2, "-o", tmp_path / "clean.jsonl", "--index", tmp_path / "clean-idx")
+
+    def killed(self):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(DedupIndex, "_commit", killed)
+        assert main([str(crawl2), "-o", str(tmp_path / "b.jsonl"), "--index", str(tmp_path / "idx")]) != 0
+    capsys.readouterr()
+    assert len(DedupIndex(tmp_path / "idx")) == 3 and not (tmp_path / "b.jsonl").exists()
+    run_ok(crawl2, "-o", tmp_path / "b.jsonl", "--index", tmp_path / "idx", "--resume")
+    assert read_jsonl(tmp_path / "b.jsonl") == read_jsonl(tmp_path / "clean.jsonl")
+    assert len(DedupIndex(tmp_path / "idx")) == 6

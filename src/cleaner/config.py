@@ -5,7 +5,66 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .record import OUTPUT_FIELDS
+
 SCRIPTS = ("zh-hans", "zh-hant", "zh-tw", "zh-hk", "keep")
+
+
+def _whole(low: int, none: bool = False):
+    return lambda v: (v is None and none) or (isinstance(v, int) and not isinstance(v, bool) and v >= low)
+
+
+def _number(low: float, high: float = float("inf"), low_open: bool = False):
+    def valid(v) -> bool:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+        return (v > low if low_open else v >= low) and v <= high
+    return valid
+
+
+def _flag(v) -> bool:
+    return isinstance(v, bool)
+
+
+def _text(v) -> bool:
+    return isinstance(v, str) and bool(v)
+
+
+def _path(v) -> bool:
+    return v is None or (isinstance(v, str) and bool(v))
+
+
+# (field, what it expects, check): every field of Config, checked when a Config is made
+_CHECKS = (
+    ("script", f"one of {', '.join(SCRIPTS)}", lambda v: v in SCRIPTS),
+    ("dedup", "true or false", _flag),
+    ("threshold", "a number in (0, 1]", _number(0.0, 1.0, low_open=True)),
+    ("num_perm", "a whole number >= 1", _whole(1)),
+    ("cjk_shingle_size", "a whole number >= 1", _whole(1)),
+    ("word_shingle_size", "a whole number >= 1", _whole(1)),
+    ("drop_duplicates", "true or false", _flag),
+    ("boilerplate_rules", "a file path", _path),
+    ("spam_lexicon", "a file path", _path),
+    ("spin_pairs", "a file path", _path),
+    ("spin_threshold", "a number >= 0", _number(0.0)),
+    ("max_page_bytes", "a whole number >= 1", _whole(1)),
+    ("max_doc_chars", "a whole number >= 1", _whole(1)),
+    ("max_depth", "a whole number >= 1", _whole(1)),
+    ("timeout_s", "a number of seconds > 0", _number(0.0, low_open=True)),
+    ("workers", "a whole number >= 1 (or unset: all cores)", _whole(1, none=True)),
+    ("explain", "true or false", _flag),
+    ("shard_docs", "a whole number >= 1", _whole(1)),
+    ("shard_bytes", "a whole number >= 1", _whole(1)),
+    ("min_extracted_chars", "a whole number >= 0", _whole(0)),
+    ("spin_min_forms", "a whole number >= 1", _whole(1)),
+    ("exact_jaccard", "true or false", _flag),
+    ("id_field", "a column name", _text),
+    ("text_field", "a column name", _text),
+    ("html_field", "a column name", _text),
+    ("url_field", "a column name", _text),
+    ("keep_fields", "a list of column names", lambda v: isinstance(v, tuple) and all(_text(k) for k in v)),
+    ("input_glob", "a file name pattern", _path),
+)
 
 
 @dataclass(frozen=True)
@@ -47,10 +106,27 @@ class Config:
     filters: tuple[str, ...] = ()  # rules like "language_score<0.5": a document one fires on is rejected (filtered)
     # dedup accuracy
     exact_jaccard: bool = True     # decide pairs whose signature estimate is near the threshold by their exact Jaccard
+    # tabular input (JSONL, Parquet, Arrow): which column is which, and input columns carried to the output
+    id_field: str = "id"
+    text_field: str = "text"
+    html_field: str = "html"
+    url_field: str = "url"
+    keep_fields: tuple[str, ...] = ()
+    # clean-corpus: which files of a folder argument to read (fnmatch on the path relative to the folder)
+    input_glob: str | None = None
 
     def __post_init__(self) -> None:
-        if self.script not in SCRIPTS:
-            raise ValueError(f"script must be one of {', '.join(SCRIPTS)}, not {self.script!r}")
+        if isinstance(self.keep_fields, (list, str)):  # a TOML array, or "a,b" as on the command line
+            keep = self.keep_fields.split(",") if isinstance(self.keep_fields, str) else self.keep_fields
+            object.__setattr__(self, "keep_fields", tuple(k.strip() if isinstance(k, str) else k for k in keep
+                                                          if not isinstance(k, str) or k.strip()))
+        for name, expects, valid in _CHECKS:
+            value = getattr(self, name)
+            if not valid(value):
+                raise ValueError(f"config: {name} must be {expects}, not {value!r}")
+        clash = sorted(set(self.keep_fields) & set(OUTPUT_FIELDS))
+        if clash:
+            raise ValueError(f"config: keep_fields may not name an output field: {', '.join(clash)}")
         if isinstance(self.filters, str):
             object.__setattr__(self, "filters", (self.filters,))
         elif isinstance(self.filters, list):
@@ -58,15 +134,18 @@ class Config:
         from .stages.filter import parse_rule  # here, not at the top: the stages import this module
         for rule in self.filters:
             parse_rule(rule)  # a ValueError naming the rule, before any work
-        if not 0.0 < self.threshold <= 1.0:
-            raise ValueError(f"threshold must be in (0, 1], not {self.threshold}")
 
     @classmethod
     def from_toml(cls, path: str | Path) -> "Config":
         """Read a TOML file whose top-level keys are field names (a ``[cleaner]`` table also works)."""
         with open(path, "rb") as f:
             data = tomllib.load(f)
-        data = dict(data.get("cleaner", data))
+        if isinstance(data.get("cleaner"), dict):
+            beside = sorted(set(data) - {"cleaner"})
+            if beside:
+                raise ValueError(f"{path}: keys outside the [cleaner] table: {', '.join(beside)}")
+            data = data["cleaner"]
+        data = dict(data)
         if "filter" in data:  # a [cleaner.filter] table of thresholds, or a list of rules
             data["filters"] = (*data.get("filters", ()), *filter_rules(data.pop("filter")))
         known = {f.name for f in fields(cls)}

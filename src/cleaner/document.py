@@ -19,14 +19,23 @@ class Document:
     source: str | None = None
     url: str | None = None
     raw: bytes | str | None = None
+    # What ``raw`` holds: "html" (a page) or "text" (the bytes of an extracted text, decoded into ``text``).
+    kind: str = "html"
     headers: dict[str, str] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     flags: dict[str, Any] = field(default_factory=dict)
     removed: list[tuple[str, str]] = field(default_factory=list)
     rejected: str | None = None
     reject_detail: str | None = None
+    # input columns named by Config.keep_fields, carried unchanged into the output record
+    kept: dict[str, Any] = field(default_factory=dict)
     # Parsed lxml tree handed from HTML preparation to extraction so a page is parsed once.
     tree: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def is_page(self) -> bool:
+        """Whether the document goes through the HTML stages (decode, prepare, extract)."""
+        return self.raw is not None and self.kind == "html"
 
     def remove(self, rule: str, text: str) -> None:
         """Record that ``rule`` took ``text`` out."""

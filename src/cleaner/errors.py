@@ -13,6 +13,7 @@ TIMEOUT = "timeout"                  # a stage ran past Config.timeout_s
 UNREADABLE_FILE = "unreadable_file"  # the file could not be opened or read
 TRUNCATED_FILE = "truncated_file"    # a compressed or WARC file that ends early
 BAD_JSON = "bad_json"                # a JSONL line that is not a JSON object with html or text
+BAD_RECORD = "bad_record"            # a Parquet or Arrow row without a usable html or text column
 UNSUPPORTED_FILE = "unsupported_file"  # a file of a kind clean-corpus does not read
 INTERNAL_ERROR = "internal_error"    # a bug: an exception a stage did not expect
 SPAM_PAGE = "spam_page"              # a spam page, with --drop-spam (Config.drop_spam); the kind in the detail
@@ -20,7 +21,7 @@ FILTERED = "filtered"                # a --filter rule (Config.filters) fired; t
 
 ALL = (
     UNDECODABLE, NOT_HTML, EMPTY, TOO_LARGE, TOO_DEEP, TIMEOUT, UNREADABLE_FILE, TRUNCATED_FILE,
-    BAD_JSON, UNSUPPORTED_FILE, INTERNAL_ERROR, SPAM_PAGE, FILTERED,
+    BAD_JSON, BAD_RECORD, UNSUPPORTED_FILE, INTERNAL_ERROR, SPAM_PAGE, FILTERED,
 )
 
 

@@ -38,7 +38,8 @@ class Pipeline:
 
     @classmethod
     def for_text(cls, config: Config) -> "Pipeline":
-        return cls([LimitsStage(config), *cls._text_stages(config)])
+        """Extracted text: a ``str`` in ``doc.text``, or file bytes in ``doc.raw`` that decode turns into it."""
+        return cls([LimitsStage(config), DecodeStage(config), *cls._text_stages(config)])
 
     @staticmethod
     def _text_stages(config: Config) -> list[Stage]:

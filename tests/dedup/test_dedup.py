@@ -426,3 +426,33 @@ def test_second_process_loads_compiled_kernels_from_the_cache(tmp_path):
             for _ in range(2)]
     assert [r.stdout.strip() for r in runs] == ["0", "1"]
     assert any(tmp_path.rglob("*.nbi"))
+
+
+# --- datasketch interop ---------------------------------------------------------------------------------
+
+def test_datasketch_lsh_over_converted_signatures_finds_the_same_candidates():
+    from datasketch import MinHashLSH
+
+    from cleaner.dedup.signatures import PERMUTATION_SEED
+
+    rng = random.Random(13)
+    bases = [article(rng, 20) for _ in range(8)]
+    texts = ["".join(b) for b in bases]
+    texts += ["".join(edited(rng.choice(bases), rng, rng.choice([0.0, 0.05, 0.15, 0.3, 0.5]))) for _ in range(30)]
+    texts.append("短")  # no signature
+    sigs = signatures_for(texts, CONFIG)
+    lean = sigs.to_lean_minhash()
+    assert lean[-1] is None and lean[0].seed == PERMUTATION_SEED and len(lean[0]) == CONFIG.num_perm
+    bands, rows = choose_bands(CONFIG.threshold, CONFIG.num_perm)
+    lsh = MinHashLSH(threshold=CONFIG.threshold, num_perm=CONFIG.num_perm, params=(bands, rows))
+    for i, m in enumerate(lean):
+        if m is not None:
+            lsh.insert(i, m)
+    theirs = {(i, j) for i, m in enumerate(lean) if m is not None for j in lsh.query(m) if i < j}
+    keys = band_keys(sigs, CONFIG)
+    ours = {(i, j) for i, j in itertools.combinations(range(len(texts)), 2)
+            if sigs.has_signature[i] and sigs.has_signature[j] and (keys[i] == keys[j]).any()}
+    assert theirs == ours and len(ours) > 20
+    # and datasketch's estimate is cleaner's
+    i, j = min(ours)
+    assert lean[i].jaccard(lean[j]) == np.mean(sigs.minhash[i] == sigs.minhash[j])

@@ -1,13 +1,17 @@
 """The normalised views dedup compares."""
+import json
 import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.dedup.view import comparison_view, comparison_words
+from cleaner import Config, dedup
+from cleaner.dedup import Views
+from cleaner.dedup.view import comparison_view, comparison_views, comparison_words
+from cleaner.stages.spin import load_spin_lexicon
 from cleaner.text.opencc import converter_for
 
-from conftest import SEEDS
+from conftest import REALWORLD, SEEDS
 
 
 def _is_non_text(c: str) -> bool:
@@ -88,3 +92,53 @@ def test_words_hold_no_space_punctuation_or_symbols(text):
 def test_words_do_not_depend_on_separators(words, separators):
     text = "".join(w + separators[i % len(separators)] for i, w in enumerate(words))
     assert comparison_words(text) == [w.lower() for w in words]
+
+
+# --- the compiled view equals the definition -------------------------------------------------------------
+
+def _flat_views(texts, lexicon=None) -> list[str]:
+    codes, offsets = comparison_views(texts, lexicon)
+    return [codes[offsets[i]:offsets[i + 1]].tobytes().decode("utf-32-le") for i in range(len(texts))]
+
+
+def _shared_texts() -> list[str]:
+    paths = sorted(SEEDS.glob("*.txt")) + sorted(REALWORLD.glob("extraction/*/gold.txt"))
+    paths += sorted((REALWORLD / "neardup").rglob("*.txt"))
+    texts = [p.read_text("utf-8") for p in paths]
+    for path in sorted((REALWORLD / "neardup").rglob("*.jsonl")):
+        texts += [json.loads(line).get("text", "") for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return texts
+
+
+def test_compiled_views_equal_the_definition_on_the_shared_texts(realworld):
+    texts = _shared_texts()
+    assert len(texts) > 200
+    # Their Traditional, Taiwan and Hong Kong conversions exercise the t2s phrases and characters.
+    texts += [converter_for(target)(t) for target in ("zh-hant", "zh-tw", "zh-hk") for t in texts[:80]]
+    assert _flat_views(texts) == [comparison_view(t) for t in texts]
+
+
+_CONTEXT = st.lists(st.sampled_from(["e\u0301", "\u0301", "Σ", "ΟΔΟΣ ΣΑ", "İ", "⑴", "㍻", "ﷺ", "가", "\u11a8",
+                                     "\u1100\u1161", "ﬁ", "瞭解", "乾隆", "回覆", "\uf900", "國度", "康健", "A",
+                                     "，", " ", "的"]), max_size=20).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(_TEXT, _MIXED, _CONTEXT), min_size=1, max_size=4))
+def test_compiled_views_equal_the_definition_on_any_text(texts):
+    assert _flat_views(texts) == [comparison_view(t) for t in texts]
+
+
+def test_views_use_the_configured_spin_pairs(tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("苹果\t频果\tspin\ta made-up swap for this test\n", encoding="utf-8")
+    lexicon = load_spin_lexicon(str(pairs))
+    assert comparison_view("我爱吃频果", lexicon) == "我爱吃苹果" == _flat_views(["我爱吃频果"], lexicon)[0]
+    assert comparison_view("我爱吃频果") == "我爱吃频果"  # the shipped lexicon has no such pair
+    config = Config(spin_pairs=str(pairs))
+    view = Views.from_texts(["我爱吃频果"], config)
+    assert view.codepoints.tobytes().decode("utf-32-le") == "我爱吃苹果"
+    text = "今天我们一起去市场买了很多新鲜的苹果和香蕉回家" * 3
+    spun = text.replace("苹果", "频果")
+    assert dedup([text, spun], config=config).clusters == [[0, 1]]
+    assert dedup([text, spun], threshold=0.95).clusters == []

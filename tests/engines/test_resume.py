@@ -191,8 +191,8 @@ def test_interrupted_while_writing_the_output_leaves_nothing_under_its_name_and_
     args = [str(inputs), "-o", str(out), "--rejects", str(tmp_path / "rejects.jsonl"), "--config", str(config)]
     real_open_writer = engine.open_writer
 
-    def interrupted_writer(path):
-        writer = real_open_writer(path)
+    def interrupted_writer(path, *args):
+        writer = real_open_writer(path, *args)
         write = writer.write
 
         def write_then_stop(record):

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from cleaner import Config, Document
 from cleaner.stages.convert_script import ConvertScriptStage
 from cleaner.text.opencc import (OPENCC_CONFIGS, ScriptConverter, converter_for, detect_script, dictionary_files,
-                                 load_converter)
+                                 load_converter, t2s_phrases)
 from cleaner.text.patterns import trie_pattern
 
 from conftest import SEEDS
@@ -199,3 +199,11 @@ def test_japanese_text_is_not_converted_to_chinese_script():
     doc = clean_text(text, Config(script="zh-hans"))
     assert doc.text == text
     assert doc.meta["script_in"] == "ja"
+
+
+def test_shipped_t2s_phrases_are_the_installed_opencc_phrases():
+    entries = _dictionary_entries("t2s")
+    if entries is None:
+        pytest.skip("needs the C++ OpenCC with its opencc_dict tool")
+    assert t2s_phrases() == {k: v for k, v in entries.items() if len(k) > 1}
+    assert all(len(k) == len(v) for k, v in t2s_phrases().items())  # the compiled view converts in place

@@ -318,3 +318,107 @@ def test_stage_rejects_what_no_codec_reads(monkeypatch):
 def test_stage_keeps_utf16_text():
     doc = _stage_run(codecs.BOM_UTF16_BE + "<html><p>中文</p></html>".encode("utf-16-be"))
     assert doc.raw == "<html><p>中文</p></html>"
+
+
+# --- decisions the bytes contradict (issue 17) -------------------------------------------------------
+
+ZH_A = "这是一篇关于中国经济发展的文章，内容包括工业、农业和服务业的最新情况。"
+ZH_B = "第二部分介绍了教育和医疗卫生事业的进展，以及人民生活水平的提高。"
+FRENCH = "Le café est très apprécié à Paris, où l'on déguste des crêpes et du thé glacé. " * 2
+RUSSIAN = "Москва является столицей России и крупнейшим городом страны, её население растёт. " * 2
+
+
+def _page(meta: str, *paragraphs: bytes) -> bytes:
+    body = b"\n".join(b"<p>" + p + b"</p>" for p in paragraphs)
+    return f"<html><head>{meta}<title>t</title></head><body>".encode() + body + b"</body></html>"
+
+
+@pytest.mark.parametrize("meta", ['<meta charset="utf-8">', '<meta charset="gbk">', ""])
+@pytest.mark.parametrize("first", ["utf-8", "gbk"])
+def test_a_page_of_utf8_and_gbk_lines_reads_each_line_in_its_encoding(meta, first):
+    second = "gbk" if first == "utf-8" else "utf-8"
+    data = _page(meta, ZH_A.encode(first), ZH_B.encode(second), ZH_A.encode(first))
+    text, info = decode(data)
+    assert ZH_A in text and ZH_B in text
+    assert (info.source, info.encoding, info.replaced) == ("mixed", "gb18030", 0)
+
+
+# GB2312 level 1: the 3,755 common hanzi real text is mostly made of.
+COMMON_HANZI = [h for h in _gbk_hanzi() if h.encode("gbk")[0] <= 0xD7]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.text(st.sampled_from(COMMON_HANZI + list("，。 ab")), min_size=4, max_size=40),
+                          st.booleans()), min_size=2, max_size=8))
+def test_mixed_lines_never_read_worse_than_one_codec(lines):
+    """However UTF-8 and GBK lines of common hanzi are mixed, no line comes out with replacement
+    characters, and when the page is read line by line every UTF-8 line with hanzi is read as UTF-8."""
+    data = b"\n".join(line.encode("utf-8" if as_utf8 else "gbk") for line, as_utf8 in lines)
+    text, info = decode(data)
+    assert info.replaced == 0 and "\ufffd" not in text
+    if info.source == "mixed":
+        for (line, as_utf8), out in zip(lines, text.split("\n")):
+            if as_utf8 and len(line.encode("utf-8")) > 2 * len(line):
+                assert out == line
+
+
+@pytest.mark.parametrize("label", ["iso-8859-1", "ISO-8859-1", "windows-1252", "latin1", "us-ascii"])
+@pytest.mark.parametrize("meta", ['<meta charset="gbk">', ""])
+def test_a_latin1_header_on_gbk_bytes_is_overruled(label, meta):
+    data = _page(meta, ZH_A.encode("gbk"), ZH_B.encode("gbk"))
+    text, info = decode(data, {"Content-Type": f"text/html; charset={label}"})
+    assert info.encoding == "gb18030" and ZH_A in text and ZH_B in text
+    assert any("overruled" in note for note in info.notes)
+
+
+@pytest.mark.parametrize("text, label, codec", [
+    (FRENCH, "iso-8859-1", "cp1252"),
+    (FRENCH, "windows-1252", "cp1252"),
+    (RUSSIAN, "windows-1251", "cp1251"),
+    (RUSSIAN, "koi8-r", "koi8-r"),
+])
+def test_real_single_byte_pages_keep_their_header(text, label, codec):
+    data = f"<html><head><title>t</title></head><body><p>{text}</p></body></html>".encode(codec)
+    decoded, info = decode(data, {"Content-Type": f"text/html; charset={label}"})
+    assert (info.source, info.encoding) == ("header", codec) and text in decoded
+
+
+def test_a_wrong_header_loses_to_the_meta_the_bytes_support():
+    big5 = "這是一篇關於經濟發展的文章，內容包括工業、農業和服務業的最新情況。"
+    data = _page('<meta charset="big5">', big5.encode("big5"))
+    text, info = decode(data, {"Content-Type": "text/html; charset=gbk"})
+    assert (info.source, info.encoding) == ("meta", "big5hkscs") and big5 in text
+    assert any("header" in note and "overruled" in note for note in info.notes)
+
+
+def test_a_header_whose_reading_has_junk_loses_to_a_clean_reading():
+    big5 = "這是一篇關於經濟發展的文章，內容包括工業、農業和服務業的最新情況。"
+    text, info = decode(_page("", big5.encode("big5")), {"Content-Type": "text/html; charset=gbk"})
+    assert info.encoding == "big5hkscs" and info.replaced == 0 and big5 in text
+    assert any("gbk overruled" in note for note in info.notes)
+
+
+@pytest.mark.parametrize("where", ["header", "meta"])
+def test_x_user_defined_gbk_pages_are_read_as_gbk(where):
+    meta = '<meta charset="x-user-defined">' if where == "meta" else ""
+    headers = {"Content-Type": "text/html; charset=x-user-defined"} if where == "header" else None
+    text, info = decode(_page(meta, ZH_A.encode("gbk"), ZH_B.encode("gbk")), headers)
+    assert info.encoding == "gb18030" and ZH_A in text and ZH_B in text
+
+
+@pytest.mark.parametrize("label, codec", [("utf-16", "utf-16-le"), ("UTF-16LE", "utf-16-le"),
+                                          ("utf-16be", "utf-16-be")])
+def test_utf16_without_bom_is_read_under_a_header(label, codec):
+    page = f"<html><head><title>t</title></head><body><article><p>{ZH_A}</p><p>{ZH_B}</p></article></body></html>"
+    headers = {"Content-Type": f"text/html; charset={label}"}
+    text, info = decode(page.encode(codec), headers)
+    assert (text, info.encoding, info.source) == (page, codec, "header")
+    doc = _stage_run(page.encode(codec), headers)
+    assert doc.raw == page
+
+
+def test_a_utf16_header_on_ascii_compatible_bytes_is_not_believed():
+    data = _page("", ZH_A.encode("utf-8"))
+    text, info = decode(data, {"Content-Type": "text/html; charset=utf-16"})
+    assert (info.source, info.encoding) == ("utf-8", "utf-8") and ZH_A in text
+    assert any("utf-16" in note for note in info.notes)

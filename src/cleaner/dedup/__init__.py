@@ -37,7 +37,7 @@ def confirmation_bounds(config: Config) -> tuple[float, float]:
 def exact_jaccard_of_texts(texts: Sequence[str], pairs: np.ndarray, config: Config) -> np.ndarray:
     """Exact Jaccard of the pairs (k, 2) of indices into ``texts``, as :func:`dedup` computes it. A text's
     view and shingling do not depend on the other texts, so any subset holding the pairs' texts will do."""
-    return Views.from_texts(texts).exact_jaccard(pairs, config)
+    return Views.from_texts(texts, config).exact_jaccard(pairs, config)
 
 
 def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Config | None = None,
@@ -49,17 +49,19 @@ def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Con
     ``threshold`` is the Jaccard similarity of shingle sets above which two texts are duplicates; it
     overrides ``config.threshold``. With ``exact_jaccard`` the pairs whose signature estimate lies near
     the threshold are decided by their exact Jaccard similarity, which removes nearly all estimate errors
-    for the price of keeping the normalised views in memory and re-shingling those texts. None means
-    ``config.exact_jaccard`` (on by default).
+    for the price of normalising and shingling those texts again (only signatures are kept for the whole
+    batch). None means ``config.exact_jaccard`` (on by default).
     """
     config = (config or Config()).replace(threshold=threshold, exact_jaccard=exact_jaccard)
     texts = [d.text if isinstance(d, Document) else d for d in docs]
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    if not config.exact_jaccard:
-        return find_duplicates(signatures_for(texts, config), lengths, config)
-    views = Views.from_texts(texts)  # kept for the exact check: 4 bytes per character of the corpus
-    return find_duplicates(signatures_of_views(views, config), lengths, config,
-                           exact_jaccard=lambda pairs: views.exact_jaccard(pairs, config))
+
+    def check(pairs: np.ndarray) -> np.ndarray:  # views again for just the border pairs' texts
+        needed = np.unique(pairs)
+        return exact_jaccard_of_texts([texts[i] for i in needed.tolist()], np.searchsorted(needed, pairs), config)
+
+    return find_duplicates(signatures_for(texts, config), lengths, config,
+                           exact_jaccard=check if config.exact_jaccard else None)
 
 
 def find_duplicates(sigs: Signatures, lengths: np.ndarray, config: Config, *,

@@ -19,7 +19,8 @@ import numpy as np
 from numba import prange
 
 from ..config import Config
-from .view import comparison_view, comparison_words
+from ..stages.spin import load_spin_lexicon
+from .view import comparison_views, comparison_words
 from .compiled import kernel
 
 WORD_SEPARATOR = 0x20
@@ -51,16 +52,17 @@ class Views:
         return cls(codepoints, offsets, np.asarray(word_mode, dtype=bool))
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str]) -> "Views":
-        """Normalise ``texts`` and choose character or word shingles for each."""
-        views = [comparison_view(t) for t in texts]
-        flat = cls.from_strings(views, np.zeros(len(views), dtype=bool))
-        share = _cjk_share(flat.codepoints, flat.offsets)
+    def from_texts(cls, texts: Sequence[str], config: Config | None = None) -> "Views":
+        """Normalise ``texts`` (:func:`cleaner.dedup.view.comparison_views`, with ``config.spin_pairs``)
+        and choose character or word shingles for each."""
+        lexicon = load_spin_lexicon(config.spin_pairs if config else None)
+        codepoints, offsets = comparison_views(texts, lexicon)
+        share = _cjk_share(codepoints, offsets)
         word_mode = share < CJK_SHARE_FOR_CHARACTER_SHINGLES
         if not word_mode.any():
-            return flat
-        for i in np.flatnonzero(word_mode):
-            views[i] = " ".join(comparison_words(texts[i]))
+            return cls(codepoints, offsets, word_mode)
+        views = [" ".join(comparison_words(texts[i])) if word_mode[i]
+                 else codepoints[offsets[i]:offsets[i + 1]].tobytes().decode("utf-32-le") for i in range(len(texts))]
         return cls.from_strings(views, word_mode)
 
     def exact_jaccard(self, pairs: np.ndarray, config: Config) -> np.ndarray:

@@ -89,6 +89,22 @@ class Signatures:
         np.save(directory / "has_signature.npy", has_signature)
         return cls.load(directory)
 
+    def to_lean_minhash(self) -> list:
+        """The signatures as datasketch ``LeanMinHash`` objects (one per text; None where a text has no
+        signature), for datasketch's ``MinHashLSH`` and its storage backends (Redis, Cassandra).
+
+        They keep these signatures' values under datasketch's ``affine32`` scheme (32-bit ``a * x + b``
+        permutations of mixed hashes, as here), so they compare with each other, not with signatures
+        that datasketch computes from shingles itself (other shingle hashes and permutations); ``seed``
+        marks them as cleaner's (:data:`PERMUTATION_SEED`). With ``MinHashLSH(params=choose_bands(threshold, num_perm))``, the
+        band split cleaner uses, datasketch finds the same candidate pairs (tests/dedup check it).
+        Needs datasketch installed (``pip install datasketch``).
+        """
+        from datasketch import LeanMinHash
+
+        return [LeanMinHash(seed=PERMUTATION_SEED, hashvalues=self.minhash[i], scheme="affine32")
+                if self.has_signature[i] else None for i in range(len(self))]
+
     def save(self, path: str | Path) -> None:
         """Write the three arrays as ``.npy`` files in directory ``path``."""
         directory = Path(path)
@@ -155,7 +171,7 @@ def signatures_of_views(views: Views, config: Config) -> Signatures:
 
 def signatures_for(texts: Sequence[str], config: Config) -> Signatures:
     """Normalise ``texts`` and compute their signatures, :data:`BATCH_TEXTS` texts at a time."""
-    parts = [signatures_of_views(Views.from_texts(texts[i:i + BATCH_TEXTS]), config)
+    parts = [signatures_of_views(Views.from_texts(texts[i:i + BATCH_TEXTS], config), config)
              for i in range(0, len(texts), BATCH_TEXTS)]
     if not parts:
         return signatures_of_views(Views.from_strings([], np.zeros(0, dtype=bool)), config)

@@ -34,6 +34,7 @@ class Stats:
     workers: int = 0
     workers_replaced: int = 0    # workers killed (hung in C code) or died, and replaced
     skipped: dict[str, int] = field(default_factory=dict)  # WARC records that are not documents, by kind
+    skipped_files: int = 0       # files in an input folder of a kind clean-corpus does not read
     peak_rss_mb: dict[str, float] = field(default_factory=dict)  # "main", "worker"
     cpu_seconds: dict[str, float] = field(default_factory=dict)  # "main", "workers" (summed): busy, not wall
 
@@ -72,6 +73,8 @@ class Stats:
                 f"{s} {t:,.1f}" for s, t in self.seconds_by_stage.items()))
         if self.skipped:
             lines.append("not documents (skipped): " + ", ".join(f"{k} {n:,}" for k, n in self.skipped.items()))
+        if self.skipped_files:
+            lines.append(f"files skipped (not a kind clean-corpus reads): {self.skipped_files:,}")
         if self.workers_replaced:
             lines.append(f"workers replaced after a hang or crash: {self.workers_replaced}")
         return "\n".join(lines)

@@ -21,14 +21,16 @@ that other engines reuse.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import pickle
 import resource
 import shutil
 import signal
-import sys
+import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -44,13 +46,21 @@ import numpy as np
 from .. import errors
 from ..config import Config
 from ..dedup import Signatures, exact_jaccard_of_texts, find_duplicates
+from ..dedup.index import DedupIndex
 from ..document import Document
+from ..io import remote
+from ..io.parquet import kept_types
 from ..io.readers import iter_file, list_input_files
 from ..io.writers import open_writer
+from .progress import Progress
 from .base import RunError, Stats
 from .shards import ShardFunction, ShardResult, cut_shards, process_shard
 
 HANG_GRACE_S = 10.0  # past timeout_s, before the main process kills a worker stuck in C code
+# Input of at most this many bytes is cleaned in the main process when no worker count is set: starting
+# workers (each loading every rule file and dictionary) costs more than they save
+INLINE_BYTES = 256 << 10
+log = logging.getLogger("cleaner")
 _MANIFEST = "manifest.json"
 _POLL_S = 0.2
 
@@ -101,6 +111,7 @@ class ShardTask:
     # position in the shard -> (reason, detail): documents a lost worker was on, rejected on the retry
     lost_on: dict[int, tuple[str, str]] = field(default_factory=dict)
     unattributed_losses: int = 0
+    read_bytes: int = 0  # input bytes read when the shard was cut: the progress its completion stands for
 
 
 
@@ -265,21 +276,60 @@ class _Supervisor:
         self.replaced += 1
 
 
+class _InlineRunner:
+    """The shards cleaned one after another in this process, for an input too small to be worth starting
+    worker processes (:data:`INLINE_BYTES`): the same shard files, so the same output. The time limit
+    still stops Python code (SIGALRM); nothing watches for a hang in C code."""
+
+    replaced = 0
+    peak_worker_rss_mb = 0.0
+
+    def __init__(self, config: Config, work: Path, workers: int, process: ShardFunction):
+        self.config, self.work, self.process = config, work, process
+        self.worker_cpu_seconds = 0.0
+        self._position = 0
+
+    def run(self, tasks: Iterator[ShardTask], on_shard_done: Callable[[ShardTask, int], None],
+            on_tick: Callable[[], None]) -> None:
+        def on_document(i: int) -> None:
+            self._position = i
+            on_tick()
+
+        for task in tasks:
+            cpu_start = time.process_time()
+            result = self.process(task.docs, self.config, on_document)
+            self._position = 0
+            write_shard(self.work, task.index, result)
+            self.worker_cpu_seconds += time.process_time() - cpu_start
+            on_shard_done(task, result.stats.rejected)
+            on_tick()
+
+    def documents_in_progress(self) -> int:
+        return self._position
+
+
 # --- the run -------------------------------------------------------------------------------------------
 
 
 def work_folder(output: str | Path) -> Path:
-    """Where a run keeps its shards: next to the output, ``OUT.parts``."""
+    """Where a run keeps its shards: next to the output, ``OUT.parts``; for an output URL, in the local
+    temporary folder under a name made from the URL (so ``--resume`` finds it)."""
+    if remote.is_url(output):
+        digest = hashlib.sha256(str(output).encode("utf-8")).hexdigest()[:16]
+        return Path(tempfile.gettempdir(), f"clean-corpus-{digest}.parts")
     output = Path(output)
     return output.with_name(output.name + ".parts")
 
 
-def input_files(inputs: list[str], own: list[Path]) -> list[tuple[Path, str]]:
+def input_files(inputs: list[str], own: list[Path], config: Config | None = None,
+                skipped: Counter | None = None) -> list[tuple[Path, str]]:
     """(file, id base) of every input file, leaving out this run's own files and work folder (``own``),
-    which lie inside an input folder when the output is written into it."""
+    which lie inside an input folder when the output is written into it. ``skipped["files"]`` counts the
+    files of a folder that are of no kind the readers know (``config.input_glob`` selects files)."""
     own = [p.resolve() for p in own]
-    return [(path, id_base) for path, id_base in list_input_files(inputs)
-            if not any(path.resolve() == p or p in path.resolve().parents for p in own)]
+    pattern = config.input_glob if config else None
+    return [(path, id_base) for path, id_base in list_input_files(inputs, pattern, skipped)
+            if remote.is_url(path) or not any(path.resolve() == p or p in path.resolve().parents for p in own)]
 
 
 def _manifest(files: list[tuple[Path, str]], output: str | Path, config: Config) -> dict[str, Any]:
@@ -287,13 +337,16 @@ def _manifest(files: list[tuple[Path, str]], output: str | Path, config: Config)
     time), output and settings. The worker count may change: output does not depend on it."""
     def signature(path: Path) -> list[int] | None:
         try:
+            if remote.is_url(path):
+                return [remote.size(path)]
             info = path.stat()
         except OSError:
             return None
         return [info.st_size, info.st_mtime_ns]
 
     settings = {k: v for k, v in asdict(config).items() if k != "workers"}
-    return {"inputs": [[str(path.resolve()), id_base, signature(path)] for path, id_base in files],
+    return {"inputs": [[path if remote.is_url(path) else str(path.resolve()), id_base, signature(path)]
+                       for path, id_base in files],
             "output": os.path.abspath(output), "config": settings}
 
 
@@ -314,28 +367,10 @@ def _prepare_work_folder(work: Path, manifest: dict[str, Any], resume: bool) -> 
     _write_atomically(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
 
 
-class _ProgressLine:
-    """One self-overwriting status line on a terminal."""
-
-    def __init__(self, enabled: bool, stream=sys.stderr):
-        self.enabled, self.stream = enabled, stream
-        self.start = self.last = time.monotonic()
-
-    def show(self, read: int, done: int, rejected: int, resumed: int, final: bool = False) -> None:
-        now = time.monotonic()
-        if not self.enabled or (now - self.last < 0.5 and not final):
-            return
-        self.last = now
-        rate = (done - resumed) / max(now - self.start, 1e-9)
-        self.stream.write(f"\r{read:,} pages read, {done:,} done, {rejected:,} rejected, {rate:,.0f} docs/s ")
-        if final:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
 def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Path | None,
-           config: Config, stats: Stats) -> None:
-    """All shards complete: dedup over every record, then stream records and rejects into place."""
+           config: Config, stats: Stats, kept=None, dedup_index: str | None = None) -> None:
+    """All shards complete: dedup over every record (and the records in ``dedup_index``, to which they are
+    then added), then stream records and rejects into place."""
     ids: list[str] = []
     lengths: list[np.ndarray] = []
     signatures: list[Signatures] = []
@@ -352,8 +387,12 @@ def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Pa
             if rejects_writer:
                 for reject in meta["rejects"]:
                     rejects_writer.write(reject)
-        duplicate_of, similarity, representative = _dedup(signatures, lengths, config, stats, work)
-        writer = files.enter_context(open_writer(output))
+        if dedup_index and config.dedup:
+            duplicate_of, similarity, representative = _dedup_with_index(dedup_index, ids, n_shards, config, stats, work)
+        else:
+            duplicate_of, similarity, representative = _dedup(signatures, lengths, ids, config, stats, work)
+        log.info("writing %s", output)
+        writer = files.enter_context(open_writer(output, kept))
         position = 0
         for index in range(n_shards):
             with open(_records_path(work, index), "rb") as f:
@@ -361,9 +400,9 @@ def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Pa
                     record = json.loads(line)
                     i, position = position, position + 1
                     if duplicate_of is not None:
-                        record["duplicate_of"] = None if duplicate_of[i] is None else ids[duplicate_of[i]]
+                        record["duplicate_of"] = duplicate_of[i]
                         record["similarity"] = similarity[i]
-                        record["cluster"] = None if representative[i] is None else ids[representative[i]]
+                        record["cluster"] = representative[i]
                         if config.drop_duplicates and duplicate_of[i] is not None:
                             stats.dropped_duplicates += 1
                             continue
@@ -392,43 +431,87 @@ def _exact_jaccard_from_shards(work: Path, shard_sizes: list[int],
     return exact_jaccard
 
 
-def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], config: Config, stats: Stats, work: Path):
-    """(duplicate_of: the confirmed neighbour towards the representative, similarity of that pair, cluster
-    representative) per record position; Nones without dedup.
+def _dedup(signatures: list[Signatures], lengths: list[np.ndarray], ids: list[str], config: Config, stats: Stats,
+           work: Path):
+    """(duplicate_of: the id of the confirmed neighbour towards the representative, similarity of that
+    pair, cluster: the representative's id) per record position; Nones without dedup.
     The signatures of the whole corpus are memory-mapped from the work folder, not held twice."""
     if not config.dedup or not signatures:
         return None, None, None
+    started = time.monotonic()
     everything = Signatures.concat(signatures, path=work / "signatures")
     signatures.clear()
+    log.info("dedup: %s documents, threshold %s", f"{len(everything):,}", config.threshold)
     exact_jaccard = None
     if config.exact_jaccard:
         exact_jaccard = _exact_jaccard_from_shards(work, [len(x) for x in lengths], config)
     result = find_duplicates(everything, np.concatenate(lengths), config, exact_jaccard=exact_jaccard)
     stats.clusters = len(result.clusters)
     stats.duplicates = sum(d is not None for d in result.duplicate_of)
-    return result.duplicate_of, result.similarity, result.representative
+    log.info("dedup: %s duplicates in %s clusters (%.1f s)", f"{stats.duplicates:,}", f"{stats.clusters:,}",
+             time.monotonic() - started)
+    name = lambda i: None if i is None else ids[i]  # noqa: E731
+    return ([name(d) for d in result.duplicate_of], result.similarity, [name(r) for r in result.representative])
+
+
+def _dedup_with_index(index: str, ids: list[str], n_shards: int, config: Config, stats: Stats, work: Path):
+    """:func:`_dedup`'s fields from a :class:`~cleaner.dedup.index.DedupIndex`: the records are added to
+    the index at ``index`` (their texts read back from the shard files) and matched against it."""
+    def texts() -> Iterator[str]:
+        for shard in range(n_shards):
+            with open(_records_path(work, shard), "rb") as f:
+                for line in f:
+                    yield json.loads(line)["text"]
+
+    try:
+        matches = DedupIndex(index, config).add(texts(), ids)
+    except ValueError as e:
+        raise RunError(f"--index {index}: {e}") from None
+    stats.clusters = len({c for c in matches.cluster if c is not None})
+    stats.duplicates = sum(d is not None for d in matches.duplicate_of)
+    return matches.duplicate_of, matches.similarity, matches.cluster
 
 
 def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str | Path | None = None,
         stats_path: str | Path | None = None, resume: bool = False, progress: bool = False,
-        process: ShardFunction = process_shard) -> Stats:
+        process: ShardFunction = process_shard, index: str | None = None) -> Stats:
     """Clean every document under ``inputs`` into ``output`` (``.jsonl``, ``.jsonl.gz``, ``.jsonl.zst`` or
     ``.parquet``), rejects into ``rejects``; returns the run's numbers (which the caller writes to
     ``stats_path``: it is only kept out of the inputs here). Raises :class:`RunError` when it cannot go
-    on. ``process`` is the per-shard function (tests substitute one that misbehaves)."""
+    on. ``process`` is the per-shard function (tests substitute one that misbehaves). With ``index`` (a
+    folder), duplicates are also found among the records of earlier runs kept there, and this run's
+    records are added to it (:class:`~cleaner.dedup.index.DedupIndex`)."""
     started, cpu_start = time.monotonic(), time.process_time()
     workers = config.workers or len(os.sched_getaffinity(0))
     work = work_folder(output)
-    own = [Path(p) for p in (output, rejects, stats_path, work) if p]
-    files = input_files(inputs, own)
-    _prepare_work_folder(work, _manifest(files, output, config), resume)
-    status = _ProgressLine(progress)
-    counts = {"read": 0, "done": 0, "rejected": 0, "resumed": 0, "shards": 0}
+    own = [Path(p) for p in (output, rejects, stats_path, work) if p and not remote.is_url(p)]
+    skipped_files: Counter = Counter()
+    files = input_files(inputs, own, config, skipped_files)
+    manifest = _manifest(files, output, config)
+    _prepare_work_folder(work, manifest, resume)
+    sizes = [(entry[2] or [0])[0] or 0 for entry in manifest["inputs"]]
+    inline = config.workers is None and sum(sizes) <= INLINE_BYTES  # --workers N always gets its N workers
+    log.info("%s input files, %s bytes; %s", f"{len(files):,}", f"{sum(sizes):,}",
+             "cleaning in this process (small input)" if inline else f"{workers} worker processes")
+    status = Progress(sum(sizes), enabled=progress)
+    counts = {"read": 0, "done": 0, "rejected": 0, "resumed": 0, "shards": 0, "done_bytes": 0}
     skipped: Counter = Counter()
+    reading: dict[str, Any] = {"before": 0, "file": None, "size": 0}
+
+    def read_bytes() -> int:
+        """Input bytes read so far: whole files, and the position in the open one."""
+        f = reading["file"]
+        try:
+            inside = min(f.tell(), reading["size"]) if f is not None and not f.closed else 0
+        except (OSError, ValueError):
+            inside = 0
+        return reading["before"] + inside
 
     def documents() -> Iterator[Document]:
-        for path, id_base in files:
-            yield from iter_file(path, id_base, config, skipped=skipped)
+        for (path, id_base), size in zip(files, sizes):
+            reading.update(file=None, size=size)
+            yield from iter_file(path, id_base, config, skipped=skipped, opened=lambda f: reading.update(file=f))
+            reading.update(file=None, before=reading["before"] + size)
 
     def tasks() -> Iterator[ShardTask]:
         for index, docs in enumerate(cut_shards(documents(), config)):
@@ -437,24 +520,35 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
             if _meta_path(work, index).exists():
                 counts["done"] += len(docs)
                 counts["resumed"] += len(docs)
+                counts["done_bytes"] = read_bytes()
                 continue
-            yield ShardTask(index, docs)
+            yield ShardTask(index, docs, read_bytes=read_bytes())
 
     def on_shard_done(task: ShardTask, rejected: int) -> None:
         counts["done"] += len(task.docs)
         counts["rejected"] += rejected
+        counts["done_bytes"] = max(counts["done_bytes"], task.read_bytes)
 
-    supervisor = _Supervisor(config, work, workers, process)
+    supervisor = (_InlineRunner if inline else _Supervisor)(config, work, workers, process)
 
     def on_tick() -> None:
-        status.show(counts["read"], counts["done"] + supervisor.documents_in_progress(), counts["rejected"],
-                    counts["resumed"])
+        # documents done inside unfinished shards stand for their share of the bytes read past done_bytes
+        in_progress = supervisor.documents_in_progress()
+        pending = counts["read"] - counts["done"]
+        done_bytes = counts["done_bytes"]
+        if in_progress and pending:
+            done_bytes += (read_bytes() - done_bytes) * min(in_progress / pending, 1.0)
+        status.show(int(done_bytes), counts["done"] + in_progress, counts["rejected"], counts["resumed"])
 
     supervisor.run(tasks(), on_shard_done, on_tick)
-    status.show(counts["read"], counts["done"], counts["rejected"], counts["resumed"], final=True)
+    status.show(sum(sizes), counts["done"], counts["rejected"], counts["resumed"], final=True)
+    if supervisor.replaced:
+        log.warning("%s worker processes replaced after a hang or crash", supervisor.replaced)
 
-    stats = Stats(workers=workers, workers_replaced=supervisor.replaced, skipped=dict(sorted(skipped.items())))
-    _merge(work, counts["shards"], output, rejects, config, stats)
+    stats = Stats(workers=1 if inline else workers, workers_replaced=supervisor.replaced, skipped=dict(sorted(skipped.items())),
+                  skipped_files=skipped_files["files"])
+    kept = kept_types(files, config) if config.keep_fields else None
+    _merge(work, counts["shards"], output, rejects, config, stats, kept, index)
     shutil.rmtree(work)
     stats.seconds = time.monotonic() - started
     stats.peak_rss_mb = {"main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -60,8 +60,8 @@ MANIFEST = "manifest.json"
 
 
 def _read_files(batch: dict[str, np.ndarray], config: Config) -> Iterator[pa.Table]:
-    """Documents of the files in ``batch``, pickled, one table per shard (oversized pages rejected here,
-    as the local engine does before shipping a shard); then, for a file with WARC records that are not
+    """Documents of the files in ``batch``, pickled, one table per shard (sizes are checked by the limits
+    stage in the cleaning task); then, for a file with WARC records that are not
     documents, a row with ``order`` -1 and their counts by kind."""
     for file_index, path, id_base in zip(batch["file_index"], batch["path"], batch["id_base"]):
         position = int(file_index) << POSITION_BITS
@@ -209,13 +209,17 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     ``process`` is the per-shard function (tests substitute one that misbehaves)."""
     if resume:
         raise RunError("--resume is for the local engine; on Ray a failed task is retried by Ray itself")
+    if config.keep_fields:
+        raise RunError("--keep-fields is for the local engine; the Ray engine does not carry input columns yet")
     started, cpu_start = time.monotonic(), time.process_time()
     started_ray = _connect(ray_address, config)
     try:
         with data_context(progress):
             own = [Path(p) for p in (output, rejects, stats_path) if p]
-            cleaned = _docs_to_clean(input_files(inputs, own), config, process).materialize()
+            skipped_files: Counter = Counter()
+            cleaned = _docs_to_clean(input_files(inputs, own, config, skipped_files), config, process).materialize()
             stats = _shard_stats(cleaned)
+            stats.skipped_files = skipped_files["files"]
             stats.workers = int(ray.cluster_resources().get("CPU", 0))
             kept = cleaned.map_batches(_records, batch_format="pyarrow")
             records, stats.clusters, stats.duplicates = with_dedup_fields(kept, config, stats.read - stats.rejected)

@@ -18,10 +18,8 @@ from .. import errors
 from ..config import Config
 from ..dedup import Signatures, signatures_for
 from ..document import Document
-from ..errors import Rejected
 from ..pipeline import pipelines
 from ..record import to_record
-from ..stages.limits import check_size
 from .base import Stats
 
 
@@ -100,7 +98,7 @@ def process_shard(docs: list[Document], config: Config,
         if not doc.rejected:
             if on_document:
                 on_document(i)
-            pipeline = html if doc.raw is not None else text
+            pipeline = html if doc.is_page else text
             try:
                 with _time_limit(config.timeout_s):
                     pipeline.run(doc)
@@ -132,17 +130,11 @@ ShardFunction = Callable[[list[Document], Config, Callable[[int], None]], ShardR
 
 
 def cut_shards(docs: Iterable[Document], config: Config) -> Iterator[list[Document]]:
-    """Consecutive documents, ``shard_docs`` at a time or fewer once they hold ``shard_bytes``. Oversized
-    pages are rejected here, so they are never shipped to a worker."""
+    """Consecutive documents, ``shard_docs`` at a time or fewer once they hold ``shard_bytes``. (The readers
+    never hold a page past ``max_page_bytes``; the limits stage checks every size once, in the worker.)"""
     shard: list[Document] = []
     size = 0
     for doc in docs:
-        if not doc.rejected:
-            try:
-                check_size(doc, config)
-            except Rejected as e:
-                doc.raw = None
-                doc.reject(e.reason, e.detail)
         shard.append(doc)
         size += len(doc.raw) if doc.raw is not None else len(doc.text)
         if len(shard) >= config.shard_docs or size >= config.shard_bytes:

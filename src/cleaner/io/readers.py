@@ -1,4 +1,5 @@
-"""Input files to Documents: ``.html/.htm``, ``.txt``, ``.jsonl`` and WARC, each optionally gzip or zstd.
+"""Input files to Documents: ``.html/.htm``, ``.txt``, ``.jsonl`` and WARC, each optionally gzip or zstd;
+``.parquet`` and ``.arrow`` tables (:mod:`cleaner.io.parquet`).
 
 Nothing here raises for bad input. A file or record that cannot be read becomes a Document with
 ``rejected`` set (a code from :mod:`cleaner.errors`) and ``reject_detail``, so that every input record
@@ -6,8 +7,10 @@ is counted. Files are streamed: a page is held in memory only up to ``Config.max
 
 Conventions:
 
-* Ids: a file's path relative to the folder argument (its name when the argument is the file); a JSONL
-  record's ``id`` (else ``FILE:LINE``, lines counted from 1); a WARC record's ``WARC-Target-URI``. When
+* Ids: a file's path relative to the folder argument (the folder argument in front when there are
+  several arguments; the path as given when the argument is the file), unique in a run (see
+  :func:`list_input_files`); a JSONL record's or table row's ``id`` (``Config.id_field``; else
+  ``FILE:LINE``, lines counted from 1, or ``FILE:ROW``, rows counted from 0); a WARC record's ``WARC-Target-URI``. When
   the same URI appears again in one WARC file, the later records get `` (2)``, `` (3)``... appended
   (spaces in the URI are first written ``%20``, so the suffix cannot collide with a real URI). A WARC
   record without a URI gets ``FILE@OFFSET``.
@@ -28,22 +31,24 @@ Conventions:
   which reading resumes at the next ``WARC/`` version line.
 * Binary payloads (a PNG named ``.html``) are not detected here: the decode stage
   (:class:`cleaner.stages.decode.DecodeStage`) rejects them as ``not_html``, in one place for every input kind.
-  ``.txt`` files are decoded here by that same stage.
+  ``.txt`` files are decoded by that same stage, in the text pipeline.
 * JSONL ``html`` stays a ``str`` in ``doc.raw`` (its bytes are gone; re-encoding would contradict a
   ``<meta charset>``), ``text`` goes to ``doc.text``.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO
 
 from .. import errors
 from ..config import Config
 from ..document import Document
-from ..stages.decode import DecodeStage
+from . import remote
 from .jsonl import read_jsonl
 from .streams import GZIP_MAGIC, LZ4_MAGIC, ZSTD_MAGIC, InputError, MemberStream, PlainStream, Stream, TruncatedInput
 from .warc import read_warc
@@ -52,19 +57,48 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 WARC_SUFFIXES = (".warc",)
+TABLE_SUFFIXES = {".parquet": "parquet", ".arrow": "arrow"}  # read whole (seekable), never compressed
 COMPRESSION_SUFFIXES = (".gz", ".zst", ".zstd", ".lz4")
 
 
-def list_input_files(paths: list[str]) -> list[tuple[Path, str]]:
+def list_input_files(paths: list[str], pattern: str | None = None,
+                     skipped: Counter | None = None) -> list[tuple[Path, str]]:
     """(file, id base) for every file under ``paths``, in order. A path that cannot be listed or does not
-    exist is still returned, so that :func:`iter_file` turns it into a reject."""
+    exist is still returned, so that :func:`iter_file` turns it into a reject.
+
+    Ids are unique in the list: a file argument's id is its path as given; a file found in a folder is
+    named by its path relative to the folder, with the folder argument in front when there are several
+    arguments; a name that still repeats (a file reached twice) gets `` (2)``, `` (3)``... In a folder,
+    only files whose relative path or name matches ``pattern`` (fnmatch) are read when it is given, and
+    files of a kind this package does not read are left out and counted in ``skipped["files"]``."""
     out: list[tuple[Path, str]] = []
     for arg in paths:
+        url = remote.is_url(arg)
         root = Path(arg)
-        if root.is_dir():
-            _walk(root, "", set(), out)
+        if remote.is_folder(arg) if url else root.is_dir():
+            found: list[tuple[Path, str]] = []
+            prefix = _printable(arg.rstrip("/\\")) + "/" if len(paths) > 1 else ""
+            if url:  # URLs stay strings: a Path would fold the "//" of the protocol
+                found = [(file, prefix + relative) for file, relative in remote.list_files(arg)]
+            else:
+                _walk(root, prefix, set(), found)
+            for path, id_base in found:
+                relative = id_base[len(prefix):]
+                name = PurePosixPath(path).name if url else path.name
+                if pattern and not (fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern)):
+                    continue
+                if (url or path.is_file()) and file_kind(path) is None:
+                    if skipped is not None:
+                        skipped["files"] += 1
+                    continue
+                out.append((path, id_base))
         else:
-            out.append((root, _printable(root.name)))
+            out.append((arg if url else root, _printable(arg)))
+    seen: Counter = Counter()
+    for i, (path, id_base) in enumerate(out):
+        seen[id_base] += 1
+        if seen[id_base] > 1:
+            out[i] = (path, f"{id_base} ({seen[id_base]})")
     return out
 
 
@@ -94,14 +128,23 @@ def _walk(folder: Path, prefix: str, seen: set[tuple[int, int]], out: list[tuple
             out.append((path, id_base))
 
 
+def open_input(path: Path | str):
+    """An input file (a local path or a URL, see :mod:`cleaner.io.remote`) opened for reading bytes."""
+    return remote.open_input(path) if remote.is_url(path) else open(path, "rb")
+
+
 def _printable(name: str | os.PathLike) -> str:
     """A file name or path as valid UTF-8 text: undecodable bytes become ``\\xNN``."""
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def file_kind(path: Path) -> str | None:
-    """``html``, ``text``, ``jsonl`` or ``warc`` from the name (a compression suffix ignored), else None."""
-    name = path.name.lower()
+    """``html``, ``text``, ``jsonl`` or ``warc`` from the name (a compression suffix ignored), ``parquet`` or
+    ``arrow``, else None."""
+    name = PurePosixPath(path).name.lower() if remote.is_url(path) else path.name.lower()
+    for suffix, kind in TABLE_SUFFIXES.items():
+        if name.endswith(suffix):
+            return kind
     for suffix in COMPRESSION_SUFFIXES:
         if name.endswith(suffix):
             name = name[: -len(suffix)]
@@ -113,8 +156,10 @@ def file_kind(path: Path) -> str | None:
     return None
 
 
-def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None = None) -> Iterator[Document]:
-    """One file's documents (see :func:`iter_documents`)."""
+def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None = None,
+              opened: Callable[[IO[bytes]], None] | None = None) -> Iterator[Document]:
+    """One file's documents (see :func:`iter_documents`). ``opened`` is given the file object once it is
+    open, so a caller can follow how far it has been read (``tell()``)."""
     source = _printable(path)
 
     def reject(reason: str, detail: str, doc_id: str = id_base, where: str = source) -> Document:
@@ -123,20 +168,23 @@ def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None 
         return doc
 
     try:
-        info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
+        info = None if remote.is_url(path) else path.stat()  # a URL: the store tells when it is opened
+        if info is not None and stat.S_ISDIR(info.st_mode):
             # Folders reach this point only when list_input_files could not list them.
             os.scandir(path).close()
             yield reject(errors.UNREADABLE_FILE, "a folder, not a file")
             return
-        if not stat.S_ISREG(info.st_mode):
+        if info is not None and not stat.S_ISREG(info.st_mode):
             yield reject(errors.UNSUPPORTED_FILE, "not a regular file")
             return
         kind = file_kind(path)
         if kind is None:
-            yield reject(errors.UNSUPPORTED_FILE, f"not a kind clean-corpus reads: {_printable(path.name)!r}")
+            name = _printable(PurePosixPath(path).name)
+            yield reject(errors.UNSUPPORTED_FILE, f"not a kind clean-corpus reads: {name!r}")
             return
-        raw = open(path, "rb")
+        raw = open_input(path)
+        if opened is not None:
+            opened(raw)
     except OSError as e:
         yield reject(errors.UNREADABLE_FILE, f"{type(e).__name__}: {e.strerror or e}")
         return
@@ -149,6 +197,16 @@ def iter_file(path: Path, id_base: str, config: Config, skipped: Counter | None 
             return
         if not magic:
             yield reject(errors.EMPTY, "empty file")
+            return
+        if kind in TABLE_SUFFIXES.values():
+            import pyarrow as pa  # here: importing pyarrow costs every run a noticeable part of a second
+
+            from .parquet import read_table
+
+            try:
+                yield from read_table(raw, kind, id_base, source, config, skipped)
+            except (pa.ArrowException, OSError) as e:
+                yield reject(errors.UNREADABLE_FILE, f"not a readable {kind} file: {e}")
             return
         if magic.startswith(LZ4_MAGIC):
             yield reject(errors.UNSUPPORTED_FILE, "lz4 compression is not supported; decompress it first "
@@ -183,23 +241,6 @@ def _read_page(stream: Stream, kind: str, id_base: str, source: str, config: Con
         doc.reject(errors.TOO_LARGE, f"page larger than max_page_bytes ({config.max_page_bytes})")
     elif not data:
         doc.reject(errors.EMPTY, "empty file")
-    elif kind == "html":
-        doc.raw = data
     else:
-        _decode_text(doc, data, config)
+        doc.raw, doc.kind = data, kind
     yield doc
-
-
-def _decode_text(doc: Document, data: bytes, config: Config) -> None:
-    """Text file bytes to ``doc.text`` by the decode stage, so binary and undecodable files are rejected
-    as pages are."""
-    doc.raw = data
-    try:
-        DecodeStage(config).process(doc)
-    except errors.Rejected as e:
-        doc.reject(e.reason, e.detail)
-    except Exception as e:  # a bug in decode must not lose the other records
-        doc.reject(errors.INTERNAL_ERROR, f"decode: {type(e).__name__}: {e}")
-    else:
-        doc.text = doc.raw
-    doc.raw = None

@@ -104,6 +104,8 @@ def read_warc(stream: Stream, kind: str, id_base: str, source: str, config: Conf
                 seen_uris[uri] += 1
                 record_id = uri if seen_uris[uri] == 1 else f"{uri} ({seen_uris[uri]})"
             doc.id, doc.url = record_id, uri or None
+            doc.meta["warc_record_id"] = warc.get("Warc-Record-Id") or None
+            doc.meta["warc_date"] = warc.get("Warc-Date") or None
             yield doc
 
 

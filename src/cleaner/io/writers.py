@@ -6,7 +6,9 @@ name and a failed run leaves the previous output, if any, untouched.
 
 Parquet has one fixed schema (:data:`PARQUET_SCHEMA`): the fields of :data:`cleaner.record.FIELDS`, then
 ``removed`` (null unless ``--explain``), ``rejected`` and ``reject_detail``, so that an empty output and
-every row group share it. Rows are written in row groups as records arrive; memory holds one group.
+every row group share it; input columns kept with ``Config.keep_fields`` follow, with the type they had in
+the input (:func:`cleaner.io.parquet.kept_types`; a column no input table has takes the type of its first
+row group's values). Rows are written in row groups as records arrive; memory holds one group.
 """
 from __future__ import annotations
 
@@ -15,15 +17,16 @@ import json
 import os
 import re
 import secrets
-from pathlib import Path
+import tempfile
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
-from ..record import FIELDS
-from ..stages.signals import SIGNALS
+from ..record import CONTEXT, FIELDS, SIGNALS
+from . import remote
 
 _ARROW_TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64(), bool: pa.bool_()}
 
@@ -36,11 +39,11 @@ _FIELD_TYPES = {
     # ids of the cluster's representative and of the document this one duplicates: ids, unlike input
     # positions, mean something outside a run
     "cluster": pa.string(), "duplicate_of": pa.string(),
-    "similarity": pa.float64(),
+    "similarity": pa.float64(), "warc_record_id": pa.string(), "warc_date": pa.string(),
 }
 PARQUET_SCHEMA = pa.schema(
     [pa.field(name, _FIELD_TYPES[name]) for name in FIELDS]
-    + [pa.field("removed", pa.list_(pa.struct([("rule", pa.string()), ("text", pa.string())]))),
+    + [pa.field("removed", pa.list_(pa.struct([(name, pa.string()) for name in ("rule", "text", *CONTEXT)]))),
        pa.field("rejected", pa.string()),
        pa.field("reject_detail", pa.string())]
 )
@@ -57,8 +60,10 @@ class RecordWriter:
     """
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
-        # Hidden, unique, in the same folder (so the rename is atomic), with the usual permissions.
+        self.url = str(path) if remote.is_url(path) else None
+        self.path = Path(tempfile.gettempdir(), PurePosixPath(self.url).name) if self.url else Path(path)
+        # Hidden, unique, in the same folder (so the rename is atomic), with the usual permissions; for a
+        # URL, in the local temporary folder, uploaded when complete.
         self.temp_path = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         self._file = open(self.temp_path, "xb")
         self.count = 0
@@ -87,7 +92,11 @@ class RecordWriter:
             raise
         self._closed = True
         try:
-            os.replace(self.temp_path, self.path)
+            if self.url:
+                remote.upload(str(self.temp_path), self.url)
+                self.temp_path.unlink()
+            else:
+                os.replace(self.temp_path, self.path)
         except BaseException:
             self.temp_path.unlink(missing_ok=True)
             raise
@@ -156,15 +165,17 @@ def _utf8_safe(value: Any) -> Any:
 
 
 class ParquetWriter(RecordWriter):
-    """Records as rows of :data:`PARQUET_SCHEMA`, zstd-compressed, one row group per buffer."""
+    """Records as rows of :data:`PARQUET_SCHEMA` (plus the ``kept`` columns), zstd-compressed, one row
+    group per buffer."""
 
     def __init__(self, path: str | Path, row_group_rows: int = ROW_GROUP_ROWS,
-                 row_group_bytes: int = ROW_GROUP_BYTES):
+                 row_group_bytes: int = ROW_GROUP_BYTES, kept: pa.Schema | None = None):
         super().__init__(path)
-        self._writer = pq.ParquetWriter(self._file, PARQUET_SCHEMA, compression="zstd")
+        self._schema = pa.schema(list(PARQUET_SCHEMA) + list(kept or []))
+        self._writer: pq.ParquetWriter | None = None  # made at the first row group: kept types may come from it
         self._row_group_rows = row_group_rows
         self._row_group_bytes = row_group_bytes
-        self._columns: dict[str, list[Any]] = {name: [] for name in PARQUET_SCHEMA.names}
+        self._columns: dict[str, list[Any]] = {name: [] for name in self._schema.names}
         self._buffered_bytes = 0
 
     def write(self, record: dict[str, Any]) -> None:
@@ -174,7 +185,7 @@ class ParquetWriter(RecordWriter):
         for name, column in self._columns.items():
             value = record.get(name)
             if name == "removed" and value is not None:
-                value = [{"rule": _utf8_safe(r["rule"]), "text": _utf8_safe(r["text"])} for r in value]
+                value = [{k: _utf8_safe(r.get(k)) for k in ("rule", "text", *CONTEXT)} for r in value]
                 self._buffered_bytes += sum(len(r["text"]) for r in value)
             elif isinstance(value, str):
                 value = _utf8_safe(value)
@@ -185,11 +196,20 @@ class ParquetWriter(RecordWriter):
             self._flush()
 
     def _flush(self) -> None:
+        if self._writer is None:
+            fields = []
+            for field in self._schema:  # a kept column of no known type: its values' type, else text
+                if pa.types.is_null(field.type):
+                    inferred = pa.array(self._columns[field.name]).type if self._columns[field.name] else pa.null()
+                    field = field.with_type(pa.string() if pa.types.is_null(inferred) else inferred)
+                fields.append(field)
+            self._schema = pa.schema(fields)
+            self._writer = pq.ParquetWriter(self._file, self._schema, compression="zstd")
         if not self._columns["id"]:
             return
-        arrays = [_column(values, field.type) for values, field in zip(self._columns.values(), PARQUET_SCHEMA)]
-        self._writer.write_table(pa.Table.from_arrays(arrays, schema=PARQUET_SCHEMA))
-        self._columns = {name: [] for name in PARQUET_SCHEMA.names}
+        arrays = [_column(values, field) for values, field in zip(self._columns.values(), self._schema)]
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
+        self._columns = {name: [] for name in self._schema.names}
         self._buffered_bytes = 0
 
     def _finish(self) -> None:
@@ -197,21 +217,31 @@ class ParquetWriter(RecordWriter):
         self._writer.close()
 
     def _discard(self) -> None:
-        self._writer.close()
+        if self._writer is not None:
+            self._writer.close()
 
 
-def _column(values: list[Any], type_: pa.DataType) -> pa.Array:
-    """An Arrow column; ids given as numbers (``cluster``, ``duplicate_of``) are taken as their text."""
+def _column(values: list[Any], field: pa.Field) -> pa.Array:
+    """An Arrow column; ids given as numbers (``cluster``, ``duplicate_of``) are taken as their text, and a
+    kept value that JSON carried as text (a date, a decimal) is cast back to the column's type."""
+    type_ = field.type
     if pa.types.is_string(type_):
         values = [v if v is None or isinstance(v, str) else str(v) for v in values]
-    return pa.array(values, type=type_)
+    try:
+        return pa.array(values, type=type_)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        try:
+            return pa.array(values).cast(type_)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+            raise ValueError(f"column {field.name!r}: values do not fit its type {type_}: {e}") from None
 
 
-def open_writer(path: str | Path) -> RecordWriter:
-    """A writer chosen by the file name: ``.jsonl``, ``.jsonl.gz``, ``.jsonl.zst`` or ``.parquet``."""
-    name = Path(path).name.lower()
+def open_writer(path: str | Path, kept: pa.Schema | None = None) -> RecordWriter:
+    """A writer chosen by the file name: ``.jsonl``, ``.jsonl.gz``, ``.jsonl.zst`` or ``.parquet``;
+    ``kept``: the types of the kept input columns, for Parquet."""
+    name = PurePosixPath(path).name.lower()
     if name.endswith(".parquet"):
-        return ParquetWriter(path)
+        return ParquetWriter(path, kept=kept)
     for suffix, compression in ((".jsonl", None), (".jsonl.gz", "gzip"), (".jsonl.zst", "zstd")):
         if name.endswith(suffix):
             return JsonlWriter(path, compression)

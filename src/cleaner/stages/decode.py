@@ -1,8 +1,12 @@
 """Stage 1: page bytes to text, recording which evidence chose the codec.
 
 The order is BOM, HTTP header charset, in-document declaration (``<meta>`` or the XML declaration),
-strict UTF-8, then detection. A declaration is only believed when the bytes decode under it strictly:
-crawled Chinese pages often declare gb2312 while being UTF-8, and the other way round. Legacy labels are
+strict UTF-8, pages pasted together from UTF-8 and legacy parts, then detection. A declaration is only
+believed when the bytes decode under it strictly: crawled Chinese pages often declare gb2312 while being
+UTF-8, and the other way round. Nor is it believed when the bytes contradict it and support another
+reading: when the header and the page disagree, the reading with junk characters loses to a clean one
+and the less plausible text to the more plausible; a single-byte code page whose text looks like
+mojibake (``ÕâÊÇÒ»Æª``) loses to a CJK codec that reads every byte. Legacy labels are
 read as their supersets (GB2312/GBK as GB18030, Big5 as Big5-HKSCS, Shift_JIS as CP932, EUC-KR as CP949,
 Latin-1/ASCII as CP1252), as browsers do, because pages labelled with the subset use the superset's
 extra characters all the time.
@@ -16,10 +20,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from functools import cache
 from typing import NamedTuple
 
 import chardet
@@ -27,9 +29,10 @@ import chardet
 from .. import errors
 from ..document import Document
 from ..text.charsets import META_PREFIX, codec_name, declared_labels, header_labels
+from ..text.plausibility import plausibility, private_use
 from .base import Stage
 
-SOURCES = ("bom", "header", "meta", "utf-8", "detected")
+SOURCES = ("bom", "header", "meta", "utf-8", "mixed", "detected")
 
 _BOMS = (  # UTF-32 before UTF-16: the UTF-32-LE BOM starts with the UTF-16-LE one.
     (codecs.BOM_UTF8, "utf-8"),
@@ -72,6 +75,14 @@ _SUPERSETS = {
 
 # Codecs tried when chardet is unsure: the corpus is mostly Chinese, with Japanese and Korean pages.
 _CJK_CANDIDATES = ("gb18030", "big5hkscs", "cp932", "euc_jp", "cp949")
+# A single-byte code page reads any bytes, so a declaration or detection of one is no evidence by itself;
+# below this plausibility its text is mojibake, and a CJK codec that reads every byte and gives more
+# plausible text wins (legacy CJK text read as Latin-1 scores below 0.3, real Western text above 0.8).
+_PLAUSIBLE_SINGLE_BYTE = 0.5
+# An HTTP header can name UTF-16 or UTF-32 (a page cannot: it would have to be read first). Without a BOM
+# the WHATWG reads "utf-16" as little-endian.
+_HEADER_WIDE = {"utf-16": "utf-16-le", "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be",
+                "utf-32": "utf-32-le", "utf-32-le": "utf-32-le", "utf-32-be": "utf-32-be"}
 # What chardet may answer: the encodings browsers support (a page in any other could never have been
 # read by its audience) plus the East Asian 7-bit and Johab encodings of older archives. Leaving out
 # the DOS and EBCDIC code pages matters: they "decode" any bytes, and chardet falls back to them when
@@ -98,7 +109,6 @@ _DETECT_WIDE = 1024 * 1024          # bytes it looks at when the first look is u
 _CONFIDENT = 0.5                    # chardet confidence taken without a second opinion
 _SCORE_CHARS = 8 * 1024             # bytes of non-ASCII-bearing text each candidate is judged on
 _MULTIBYTE_EVIDENCE = 0.5          # see _judge
-_MAX_REPLACED = 0.1                 # candidates replacing more of the non-ASCII characters are dropped
 # Evidence that the bytes are UTF-8 and a legacy declaration is wrong: this many multi-byte UTF-8
 # sequences, all valid. Legacy CJK text forms a valid UTF-8 sequence by chance now and then, rarely
 # three, while a GB18030 declaration "decodes" much short UTF-8 Chinese text strictly.
@@ -107,8 +117,6 @@ _UTF8_EVIDENCE = 3
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 # Byte sequences that only 7-bit escape encodings (ISO-2022-*, HZ) produce in ASCII-only data.
 _ESCAPE_ENCODING = re.compile(rb"\x1b[$(]|~\{")
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-_C1_CONTROL = re.compile("[\x80-\x9f]")
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 _ASCII_BYTE = re.compile(rb"[\x00-\x7f]")
 
@@ -120,7 +128,7 @@ class DecodeInfo(Mapping):
     ``source`` is the step that decided (see :data:`SOURCES`). ``confidence`` is 1.0 for a BOM or plain
     ASCII, 0.99 for a header or strict UTF-8, 0.95 for a declaration in the page (0.9 of that when junk
     bytes had to be replaced), chardet's own figure when it decided, and the judged plausibility of the
-    text when candidates were compared. ``replaced`` counts U+FFFD put in for bytes the codec could not
+    text when candidates were compared. A ``mixed`` page has UTF-8 lines and lines in ``encoding``. ``replaced`` counts U+FFFD put in for bytes the codec could not
     read; ``notes`` says which declarations were not believed, and why.
     """
 
@@ -167,14 +175,21 @@ def decode(data: bytes, headers: Mapping | None = None) -> tuple[str, DecodeInfo
             break
 
     declared = (("header", header_labels(headers), 0.99), ("meta", declared_labels(data), 0.95))
+    readings: list[tuple[str, float, _Reading]] = []
     for source, labels, confidence in declared:
         for label in labels:
             reading = _read_declared(data, label, source, notes)
-            if reading is not None:
-                if reading.suspicious:
-                    confidence = 0.9 * confidence
-                return reading.text, DecodeInfo(reading.codec, confidence, source, reading.replaced,
-                                                tuple(notes))
+            if reading is not None and all(r.codec != reading.codec for _, _, r in readings):
+                readings.append((source, confidence, reading))
+    if readings:
+        source, confidence, reading = _believed(data, readings, notes)
+        rival = _multibyte_rival(data, reading)
+        if rival is not None:
+            notes.append(f"{source} charset {reading.codec} overruled: the bytes read as {rival.codec}")
+            return rival.text, DecodeInfo(rival.codec, 0.9, "detected", notes=tuple(notes))
+        if reading.suspicious:
+            confidence = 0.9 * confidence
+        return reading.text, DecodeInfo(reading.codec, confidence, source, reading.replaced, tuple(notes))
 
     if data.isascii():
         if _ESCAPE_ENCODING.search(data):
@@ -187,7 +202,85 @@ def decode(data: bytes, headers: Mapping | None = None) -> tuple[str, DecodeInfo
         return text, DecodeInfo("utf-8", 0.99, "utf-8", notes=tuple(notes))
 
     labels = [label for _, source_labels, _ in declared for label in source_labels]
-    return _detect(data, [codec for label in labels if (codec := codec_name(label))], notes)
+    codecs_declared = [codec for label in labels if (codec := codec_name(label))]
+    mixed = _read_mixed(data, codecs_declared)
+    if mixed is not None:
+        return mixed.text, DecodeInfo(mixed.codec, 0.9, "mixed", mixed.replaced, tuple(notes))
+    return _detect(data, codecs_declared, notes)
+
+
+def _believed(data: bytes, readings: list[tuple[str, float, _Reading]],
+              notes: list[str]) -> tuple[str, float, _Reading]:
+    """The declared reading the bytes support best, header first among equals: a reading with junk
+    characters loses to a clean one, and of several clean ones the most plausible text wins."""
+    clean = [r for r in readings if not r[2].suspicious] or readings
+    best = clean[0]
+    if len(clean) > 1:
+        sample = _sample(data)
+        best = max(clean, key=lambda r: (plausibility(sample, r[2].codec), -clean.index(r)))
+    for source, _, reading in readings:
+        if reading is not best[2]:
+            notes.append(f"{source} charset {reading.codec} overruled: the bytes read better as {best[2].codec}")
+    return best
+
+
+def _single_byte(codec: str) -> bool:
+    return not codec.startswith("utf") and codec not in _MULTIBYTE and codec not in _ESCAPE_CODECS
+
+
+def _multibyte_rival(data: bytes, reading: _Reading) -> _Reading | None:
+    """A CJK reading that contradicts ``reading``: one that reads every byte without junk and gives more
+    plausible text, where ``reading`` has junk characters or is implausible single-byte text. None when
+    there is none."""
+    if not reading.suspicious and not _single_byte(reading.codec):
+        return None
+    sample = _sample(data)
+    score = plausibility(sample, reading.codec)
+    if not reading.suspicious and score >= _PLAUSIBLE_SINGLE_BYTE:
+        return None
+    best = None
+    for candidate in _CJK_CANDIDATES:
+        rival = _read_as(data, _web_family(candidate))
+        if rival is not None and not rival.suspicious:
+            rival_score = plausibility(sample, rival.codec)
+            if rival_score > score:
+                best, score = rival, rival_score
+    return best
+
+
+def _read_mixed(data: bytes, declared: list[str]) -> _Reading | None:
+    """A page pasted together from UTF-8 parts and parts in one legacy encoding (a UTF-8 template around
+    a GBK article, say), read line by line; None unless both kinds are there.
+
+    A line is UTF-8 when it reads so strictly and not more plausibly in the legacy codec (a short legacy
+    line can be valid UTF-8 by chance). The legacy codec is the one detection picks for the lines that are
+    not UTF-8, with the page's declarations among its candidates.
+    """
+    lines = data.split(b"\n")
+    utf8 = [line.isascii() or _strict(line, "utf-8") is not None for line in lines]
+    if all(utf8) or len(_UTF8_MULTIBYTE.findall(b"".join(l for l, u in zip(lines, utf8) if u))) < _UTF8_EVIDENCE:
+        return None
+    _, legacy = _detect(b"\n".join(l for l, u in zip(lines, utf8) if not u), declared, [])
+    family = _web_family(legacy.encoding)
+    if legacy.encoding.startswith("utf"):
+        return None
+    texts = []
+    replaced = 0
+    for line, is_utf8 in zip(lines, utf8):
+        if line.isascii():
+            texts.append(line.decode("ascii"))
+            continue
+        reading = _read_as(line, family)
+        if is_utf8 and (reading is None or reading.suspicious
+                        or plausibility(line, "utf-8") >= plausibility(line, reading.codec)):
+            texts.append(line.decode("utf-8"))
+            continue
+        if reading is None:
+            text = line.decode(family[0], "replace")
+            reading = _Reading(text, family[0], text.count("\ufffd"), 0)
+        texts.append(reading.text)
+        replaced += reading.replaced
+    return _Reading("\n".join(texts), family[0], replaced, replaced)
 
 
 def _read_declared(data: bytes, label: str, source: str, notes: list[str]) -> _Reading | None:
@@ -196,11 +289,17 @@ def _read_declared(data: bytes, label: str, source: str, notes: list[str]) -> _R
     if codec is None:
         notes.append(f"{source} charset {label!r} is not a known encoding")
         return None
-    reading = _read_as(data, _SUPERSETS.get(codec, (codec,)))
+    if source == "header" and codec in _HEADER_WIDE:
+        reading = _read_as(data, (_HEADER_WIDE[codec],))
+        if reading is not None and "<" not in reading.text[:_SCORE_CHARS]:
+            notes.append(f"{source} charset {label!r} does not read the bytes as markup")
+            return None
+    else:
+        reading = _read_as(data, _SUPERSETS.get(codec, (codec,)))
     if reading is None:
         notes.append(f"{source} charset {label!r} does not decode the bytes")
         return None
-    if reading.codec != "utf-8" and _looks_like_utf8(data):
+    if not reading.codec.startswith("utf") and _looks_like_utf8(data):
         notes.append(f"{source} charset {label!r} overruled: the bytes are valid UTF-8")
         return None
     return reading
@@ -220,7 +319,7 @@ def _read_as(data: bytes, family: tuple[str, ...]) -> _Reading | None:
         if text is not None:
             # Private-use characters are junk only in legacy codecs' user-defined areas; in UTF-8 they
             # are real (icon fonts put their glyphs there).
-            junk = 0 if codec.startswith("utf") else _private_use(text)
+            junk = 0 if codec.startswith("utf") else private_use(text)
             if not junk:
                 return _Reading(text, codec, 0, 0)
             readings.append(_Reading(text, codec, 0, junk))
@@ -230,7 +329,7 @@ def _read_as(data: bytes, family: tuple[str, ...]) -> _Reading | None:
         if codec not in (r.codec for r in readings):
             text = data.decode(codec, "replace")
             replaced = text.count("\ufffd")
-            readings.append(_Reading(text, codec, replaced, replaced + _private_use(text)))
+            readings.append(_Reading(text, codec, replaced, replaced + private_use(text)))
     return min(readings, key=lambda r: (r.suspicious, family.index(r.codec)))
 
 
@@ -246,6 +345,10 @@ def _detect(data: bytes, declared: list[str], notes: list[str]) -> tuple[str, De
     if best_confidence >= _CONFIDENT or best_codec in _MULTIBYTE:
         reading = _read_as(data, _web_family(best_codec))
         if reading is not None and not reading.suspicious:
+            rival = _multibyte_rival(data, reading)
+            if rival is not None:
+                notes.append(f"detected {reading.codec} overruled: the bytes read as {rival.codec}")
+                reading = rival
             return reading.text, DecodeInfo(reading.codec, round(best_confidence, 3), "detected",
                                             notes=tuple(notes))
 
@@ -295,108 +398,10 @@ def _judge(sample: bytes, codec: str) -> float:
     """Plausibility, plus ``_MULTIBYTE_EVIDENCE`` when a multi-byte codec reads every byte as part of a
     valid character: single-byte code pages read any bytes without error, so their clean reading is no
     evidence, while short CJK text has too few characters for plausibility alone to be sure."""
-    score = _plausibility(sample, codec)
+    score = plausibility(sample, codec)
     if codec in _MULTIBYTE and _strict(sample, codec) is not None and score > 0:
         score += _MULTIBYTE_EVIDENCE
     return score
-
-
-def _plausibility(sample: bytes, codec: str) -> float:
-    """How much ``sample`` read with ``codec`` looks like real writing, at most 1.
-
-    The share of non-ASCII characters that are common letters, kana, hangul, hanzi or punctuation, less
-    ten for each replacement, private-use or C1 control character (what ISO-8859 code pages make of
-    bytes 0x80-0x9F, which pages do not contain: HTML reads them as Windows code page characters).
-    Three signs of legacy CJK bytes read with an alphabetic code page (runs like "ÖÐÎÄ", "“ú–{Œê",
-    "มcล้ค") make a letter not count: a capital right after another letter, a Latin, Greek or Cyrillic
-    letter standing alone between non-letters, and a letter touching a letter of another alphabet.
-    Hanzi and kana may touch Latin letters ("iPhone手机").
-    """
-    try:
-        text = sample.decode(codec, "replace")
-    except LookupError:
-        return -1.0
-    non_ascii = len(text) - sum(1 for _ in filter(str.isascii, text))
-    if not non_ascii:
-        return 1.0
-    bad = text.count("\ufffd")
-    if bad > _MAX_REPLACED * non_ascii:
-        return -bad / non_ascii
-    bad += _private_use(text) + len(_C1_CONTROL.findall(text))
-    common = _common_characters()
-    padded = f" {text} "
-    good = 0
-    for k in range(1, len(padded) - 1):
-        char = padded[k]
-        if char < "\x80" or char not in common:
-            continue
-        script = _script(char)
-        if script and script != _CJK:
-            before, after = _script(padded[k - 1]), _script(padded[k + 1])
-            if (before and before != script) or (after and after != script):
-                continue
-            if script in _CASED and not before and not after:
-                continue
-            if char.isupper() and before:
-                continue
-        good += 1
-    return (good - 10 * bad) / non_ascii
-
-
-_LATIN, _GREEK, _CYRILLIC, _HEBREW, _ARABIC, _THAI, _CJK = range(1, 8)
-_CASED = (_LATIN, _GREEK, _CYRILLIC)
-_SCRIPT_STARTS, _SCRIPT_IDS = zip(*(  # (first code point, script from there on; 0 = not a letter)
-    (0x00, 0), (0x41, _LATIN), (0x5B, 0), (0x61, _LATIN), (0x7B, 0), (0xC0, _LATIN), (0xD7, 0),
-    (0xD8, _LATIN), (0xF7, 0), (0xF8, _LATIN), (0x250, 0), (0x370, _GREEK), (0x400, _CYRILLIC),
-    (0x500, 0), (0x5D0, _HEBREW), (0x5EB, 0), (0x620, _ARABIC), (0x64B, 0), (0xE01, _THAI), (0xE5C, 0),
-    (0x1E00, _LATIN), (0x1F00, 0), (0x3041, _CJK), (0x3100, 0), (0x3400, _CJK), (0xA000, 0),
-    (0xAC00, _CJK), (0xD7A4, 0), (0xF900, _CJK), (0xFB00, 0), (0x20000, _CJK), (0x30000, 0),
-))
-
-
-def _script(char: str) -> int:
-    """The alphabet ``char`` is a letter of (0 for digits, punctuation, symbols)."""
-    return _SCRIPT_IDS[bisect_right(_SCRIPT_STARTS, ord(char)) - 1]
-
-
-@cache
-def _common_characters() -> frozenset[str]:
-    """Characters ordinary text is made of, beyond ASCII.
-
-    The hanzi, kanji and hangul are the "level 1" (most frequent) sets that the national standards
-    themselves define, read out of the codecs: GB2312 rows 16-55, Big5 A440-C67E, JIS X 0208 rows 16-47,
-    the 2,350 KS X 1001 syllables. Mojibake is made of rare hanzi, half-width katakana, box drawing and
-    symbols, which are all missing here.
-    """
-    chars: set[str] = set()
-
-    def table(codec: str, leads: range, trails: list[int]) -> None:
-        for lead in leads:
-            for trail in trails:
-                try:
-                    chars.add(bytes((lead, trail)).decode(codec))
-                except UnicodeDecodeError:
-                    pass
-
-    euc_trails = list(range(0xA1, 0xFF))
-    table("gb2312", range(0xB0, 0xD8), euc_trails)
-    table("big5", range(0xA4, 0xC7), list(range(0x40, 0x7F)) + euc_trails)
-    table("euc_jp", range(0xB0, 0xD0), euc_trails)
-    table("euc_kr", range(0xB0, 0xC9), euc_trails)
-    ranges = (
-        (0x00C0, 0x024F),  # Latin letters with diacritics (× and ÷ removed below)
-        (0x0370, 0x03FF), (0x0400, 0x04FF), (0x05D0, 0x05EA), (0x0620, 0x064A), (0x0E01, 0x0E5B),
-        (0x1E00, 0x1EFF),  # Greek, Cyrillic, Hebrew, Arabic, Thai letters; Vietnamese Latin
-        (0x2010, 0x2027), (0x2030, 0x203B),  # dashes, quotes, ellipsis, per mille, reference mark
-        (0x3000, 0x3011), (0x3014, 0x301F),  # CJK punctuation and brackets
-        (0x3041, 0x3096), (0x30A1, 0x30FC),  # hiragana, katakana
-        (0xFF01, 0xFF5E),  # full-width ASCII
-    )
-    for first, last in ranges:
-        chars.update(map(chr, range(first, last + 1)))
-    chars.update("\u00a0\u00a9\u00ab\u00ae\u00b0\u00b7\u00bb")
-    chars.difference_update("\u00d7\u00f7")
-    return frozenset(chars)
 
 
 def _strict(data: bytes, codec: str) -> str | None:
@@ -404,10 +409,6 @@ def _strict(data: bytes, codec: str) -> str | None:
         return data.decode(codec)
     except (UnicodeDecodeError, LookupError):
         return None
-
-
-def _private_use(text: str) -> int:
-    return len(_PRIVATE_USE.findall(text))
 
 
 def _looks_like_utf8(data: bytes) -> bool:
@@ -485,7 +486,10 @@ class DecodeStage(Stage):
         if text and info.replaced > _MAX_REPLACED_SHARE * len(text):
             raise errors.Rejected(errors.UNDECODABLE, f"best candidate {info.encoding} leaves "
                                                       f"{info.replaced} of {len(text)} characters unreadable")
-        doc.raw = text
+        if doc.kind == "text":
+            doc.text, doc.raw = text, None
+        else:
+            doc.raw = text
         doc.meta["encoding"] = info.encoding
         doc.meta["encoding_confidence"] = info.confidence
         doc.meta["encoding_source"] = info.source

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .. import errors
 from ..document import Document
 from .base import Stage
-from .signals import SIGNALS
+from ..record import SIGNALS
 
 # Flags a rule may test: the quality signals and the page scores.
 FILTERABLE: dict[str, type] = {**SIGNALS, "spam_score": float, "spin_score": float}

@@ -6,24 +6,20 @@ checked on the parsed tree by :mod:`cleaner.stages.prepare_html`.)
 from __future__ import annotations
 
 from .. import errors
-from ..config import Config
 from ..document import Document
 from ..errors import Rejected
 from .base import Stage
 
 
-def check_size(doc: Document, config: Config) -> None:
-    """Raise ``Rejected(too_large)`` for a page over ``max_page_bytes`` or a text over ``max_doc_chars``."""
-    if doc.raw is not None and len(doc.raw) > config.max_page_bytes:
-        raise Rejected(errors.TOO_LARGE, f"page of {len(doc.raw):,} bytes > max_page_bytes {config.max_page_bytes:,}")
-    if len(doc.text) > config.max_doc_chars:
-        raise Rejected(errors.TOO_LARGE, f"text of {len(doc.text):,} characters > max_doc_chars {config.max_doc_chars:,}")
-
-
 class LimitsStage(Stage):
-    """First stage of every pipeline: :func:`check_size`."""
+    """First stage of every pipeline: ``Rejected(too_large)`` for a page over ``max_page_bytes`` or a text
+    over ``max_doc_chars``."""
 
     name = "limits"
 
     def process(self, doc: Document) -> None:
-        check_size(doc, self.config)
+        config = self.config
+        if doc.raw is not None and len(doc.raw) > config.max_page_bytes:
+            raise Rejected(errors.TOO_LARGE, f"page of {len(doc.raw):,} bytes > max_page_bytes {config.max_page_bytes:,}")
+        if len(doc.text) > config.max_doc_chars:
+            raise Rejected(errors.TOO_LARGE, f"text of {len(doc.text):,} characters > max_doc_chars {config.max_doc_chars:,}")

@@ -59,6 +59,43 @@ def _parser() -> etree.HTMLParser:
     return parser
 
 
+# libxml2 checks each attribute of a start tag against all the earlier ones, and trafilatura and htmldate
+# walk them per element: a tag with 50,000 attributes took over a minute. No page needs more than this
+# (the most on the shared pages is 70); the rest of such a tag's attributes are dropped before parsing.
+MAX_ATTRIBUTES = 512
+# HTML5 tokenization of a start tag, written by hand because no library exposes a tokenizer that stops at
+# the attribute count: the tag name, then attributes (a name, optionally ``=`` and a quoted or unquoted
+# value; separators are white space or ``/``, or nothing after a quoted value). Every part is possessive,
+# so nothing backtracks; a quoted value left open runs to the end, as it does for the parser.
+_WS = "\t\n\f\r "
+_START_TAG = f"<[A-Za-z][^{_WS}/>]*+"
+_ATTRIBUTE = (f"(?>[{_WS}/]*+[^{_WS}/>][^{_WS}/>=]*+"
+              f"(?:[{_WS}]*+=[{_WS}]*+(?:\"[^\"]*+\"?|'[^']*+'?|[^{_WS}>]*+))?+)")
+_NO_MORE_ATTRIBUTES = f"(?![{_WS}/]*+[^{_WS}/>])"
+# Markup up to the first start tag with MAX_ATTRIBUTES or more, in one linear pass: text, script and
+# style content (raw text to the parser too; comments are not skipped, since HTML5 ends them in more ways
+# than ``-->``), start tags with fewer attributes, and any other ``<``.
+_UNTIL_CROWDED_TAG = re.compile(
+    f"(?:[^<]++"
+    f"|(?i:<(?:script|style)(?=[{_WS}/>]){_ATTRIBUTE}{{0,{MAX_ATTRIBUTES - 1}}}+{_NO_MORE_ATTRIBUTES}"
+    f"[^<]*+(?:<(?!/(?:script|style))[^<]*+)*+)"
+    f"|{_START_TAG}{_ATTRIBUTE}{{0,{MAX_ATTRIBUTES - 1}}}+{_NO_MORE_ATTRIBUTES}"
+    f"|<(?![A-Za-z]))*+")
+_CROWDED_TAG_HEAD = re.compile(f"{_START_TAG}{_ATTRIBUTE}{{{MAX_ATTRIBUTES}}}")
+_ATTRIBUTES = re.compile(f"{_ATTRIBUTE}*+")
+
+
+def cap_attributes(markup: str) -> str:
+    """``markup`` with every start tag cut to its first ``MAX_ATTRIBUTES`` attributes (linear time)."""
+    pieces = []
+    pos = 0
+    while (stop := _UNTIL_CROWDED_TAG.match(markup, pos).end()) < len(markup):
+        head = _CROWDED_TAG_HEAD.match(markup, stop).end()
+        pieces.append(markup[pos:head])
+        pos = _ATTRIBUTES.match(markup, head).end()
+    return "".join(pieces) + markup[pos:] if pieces else markup
+
+
 def looks_like_markup(text: str) -> bool:
     """False for binary payloads and for text without a single tag."""
     head = text[:_SNIFF_CHARS]
@@ -70,7 +107,7 @@ def looks_like_markup(text: str) -> bool:
 def parse_html(markup: str, max_depth: int) -> lxml.html.HtmlElement:
     """Parse a whole page into an ``<html>`` tree; raise ``Rejected`` if it nests deeper than ``max_depth``."""
     parser = _parser()
-    tree = etree.fromstring(markup.encode("utf-8", "replace"), parser=parser)
+    tree = etree.fromstring(cap_attributes(markup).encode("utf-8", "replace"), parser=parser)
     if tree is None:
         raise errors.Rejected(errors.NOT_HTML, "no elements")
     if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log):

@@ -16,6 +16,7 @@ from collections import Counter
 import numpy as np
 
 from ..document import Document
+from ..record import SIGNALS
 from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars
 from .base import Stage
 from .redact_pii import EMAIL, PHONE, URL
@@ -174,7 +175,7 @@ def language(text: str) -> tuple[str | None, float]:
 
 
 def quality_signals(text: str) -> dict[str, object]:
-    """Every signal of :data:`SIGNALS` for ``text``."""
+    """Every signal of :data:`cleaner.record.SIGNALS` for ``text``."""
     lines = text_lines(text)
     words = token_arrays(tokens(text))
     code, score = language(text)
@@ -197,15 +198,6 @@ def quality_signals(text: str) -> dict[str, object]:
         "phones": len(PHONE.findall(text)),
         "urls": len(URL.findall(text)) if "://" in text or "www." in text.lower() else 0,
     }
-
-
-# Signal name -> type, in output order (the record fields and the Parquet schema take them from here).
-SIGNALS: dict[str, type] = {
-    "language": str, "language_score": float, "chars": int, "cjk_share": float, "lines": int,
-    "mean_line_chars": float, "punct_line_share": float, "dup_line_frac": float, "dup_line_char_frac": float,
-    "top_2gram_char_frac": float, "dup_5gram_char_frac": float, "dup_10gram_char_frac": float,
-    "symbol_ratio": float, "emails": int, "phones": int, "urls": int,
-}
 
 
 class SignalsStage(Stage):

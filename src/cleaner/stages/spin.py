@@ -84,7 +84,7 @@ class SpinLexicon:
         self.canonical = self._canonical_forms([p for p in pairs if p.kind != "ordinary"])
         forms = self.canonical.keys() | self.evidence | shields
         self._forms = re.compile(trie_pattern(forms))
-        self._mapping = {form: self.canonical.get(form, form) for form in forms}
+        self.mapping = {form: self.canonical.get(form, form) for form in forms}
         self._starts = np.zeros(1 << _BIGRAM_BITS, dtype=bool)
         self._starts[[_bigram_hashes(code_points(form[:2]))[0] for form in forms]] = True
 
@@ -134,7 +134,7 @@ class SpinLexicon:
         pieces = []
         done = 0
         for m in self._find(simplified):
-            pieces += (simplified[done:m.start()], self._mapping[m.group()])
+            pieces += (simplified[done:m.start()], self.mapping[m.group()])
             done = m.end()
         pieces.append(simplified[done:])
         return "".join(pieces)
@@ -146,11 +146,12 @@ def load_spin_lexicon(path: str | None = None) -> SpinLexicon:
     return SpinLexicon(parse_pairs(*read_rule_file(path, "spin_pairs.tsv")))
 
 
-def spin_score(text: str, lexicon: SpinLexicon | None = None) -> tuple[float, set[str]]:
+def spin_score(text: str, lexicon: SpinLexicon | None = None,
+               japanese: bool | None = None) -> tuple[float, set[str]]:
     """(distinct spun forms per 1,000 characters, the forms) for text in any script; (0.0, set()) for
-    Japanese text, which the lexicon does not describe."""
+    Japanese text, which the lexicon does not describe (``japanese``: already known, else detected)."""
     lexicon = lexicon or load_spin_lexicon()
-    if is_japanese(text):
+    if japanese if japanese is not None else is_japanese(text):
         return 0.0, set()
     simplified = to_simplified(unicodedata.normalize("NFKC", text))
     forms = lexicon.spun_forms(simplified)
@@ -169,7 +170,10 @@ class SpinStage(Stage):
         self.lexicon = load_spin_lexicon(config.spin_pairs)
 
     def process(self, doc: Document) -> None:
-        score, forms = spin_score(doc.text, self.lexicon)
+        # Script conversion, just before, detected the script ("ja" for Japanese) of this text.
+        script_in = doc.meta.get("script_in", "unknown")
+        japanese = None if script_in == "unknown" else script_in == "ja"
+        score, forms = spin_score(doc.text, self.lexicon, japanese=japanese)
         doc.flags["spin_score"] = round(score, 3)
         doc.flags["spun"] = (score >= self.config.spin_threshold
                              and len(forms) >= self.config.spin_min_forms)

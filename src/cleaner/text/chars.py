@@ -16,7 +16,7 @@ import numpy as np
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x323AF),
                (0x2F800, 0x2FA1F))
 # Planes with assigned characters other than private use: 0-3 (BMP, SMP, SIP, TIP) and 14 (tags).
-_ASSIGNED_PLANES = (range(0x40000), range(0xE0000, 0xE1000))
+ASSIGNED_PLANES = (range(0x40000), range(0xE0000, 0xE1000))
 #: Han ideographs as the body of a regex character class.
 HAN = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HAN_RANGES)
 #: Hiragana and katakana.
@@ -25,6 +25,8 @@ KANA_RANGE = (0x3040, 0x30FF)
 SENTENCE_END = "。！？!?…"
 #: Bullet characters that start a list item.
 BULLETS = "•·▪◦‧∙●○◆◇■□►▶▸"
+#: Every white-space character: what ``str.isspace``, ``str.strip()`` and regex ``\\s`` match (Unicode 15).
+WHITE_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 #: C0 control characters other than tab and line feed.
 C0_CONTROLS = "".join(chr(c) for c in (*range(0, 9), *range(11, 32)))
 #: Characters that are never text: C0 and C1 controls (tab and line feed excepted), DEL, the byte-order
@@ -43,7 +45,7 @@ def unicode_chars(categories: tuple[str, ...]) -> str:
     full = {c for c in categories if len(c) == 2}
     major = {c for c in categories if len(c) == 1}
     chars = []
-    for plane in _ASSIGNED_PLANES:
+    for plane in ASSIGNED_PLANES:
         for code in plane:
             category = unicodedata.category(chr(code))
             if category in full or category[0] in major:

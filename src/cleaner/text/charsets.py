@@ -50,9 +50,14 @@ def codec_name(label: str) -> str | None:
     label = _WEB_LABELS.get(label, label)
     try:
         name = codecs.lookup(label).name
-        b"a".decode(name)  # LookupError for bytes-to-bytes codecs (base64, zlib, rot13 ...)
     except (LookupError, ValueError, UnicodeError):
         return None
+    try:
+        b"a".decode(name)
+    except LookupError:  # a bytes-to-bytes codec (base64, zlib, rot13 ...)
+        return None
+    except (ValueError, UnicodeError):
+        pass  # a text codec that cannot read one byte (UTF-16, UTF-32)
     return None if name in _NOT_PAGE_CODECS else name
 
 

@@ -217,6 +217,30 @@ def detect_script(text: str) -> str | None:
     return "mixed"
 
 
+@functools.cache
+def t2s_phrases() -> dict[str, str]:
+    """OpenCC t2s's phrases (keys of two characters or more, each as long as its value): from the
+    installed OpenCC's text dictionaries where it keeps them, else ``data/opencc_t2s_phrases.tsv``."""
+    entries = _text_dictionary("t2s")
+    if entries is not None:
+        return {k: v for k, v in entries.items() if len(k) > 1}
+    return dict(line.split("\t") for line in shipped_text("opencc_t2s_phrases.tsv").splitlines()
+                if line and not line.startswith("#"))
+
+
+@functools.cache
+def t2s_characters() -> np.ndarray:
+    """OpenCC t2s of every Han character on its own, as a table over all code points (``int32``,
+    identity elsewhere). With :func:`t2s_phrases` by longest match it gives OpenCC t2s."""
+    han = han_chars()
+    converted = load_converter("t2s")("\n".join(han)).split("\n")
+    table = np.arange(sys.maxunicode + 1, dtype=np.int32)
+    for c, out in zip(han, converted):
+        if out != c and len(out) == 1:
+            table[ord(c)] = ord(out)
+    return table
+
+
 def to_simplified(text: str) -> str:
     """``text`` in Simplified script (OpenCC t2s), skipping what is already Simplified."""
     return converter_for("zh-hans")(text)

@@ -18,6 +18,8 @@ Order matters:
 """
 from __future__ import annotations
 
+from itertools import chain
+
 from ...document import Document
 from ..base import Stage
 from .characters import ControlCharacterRule
@@ -54,7 +56,33 @@ class CleanLinesStage(Stage):
         for _ in range(MAX_PASSES):
             before = lines
             for rule in self.rules:
-                lines = [s for line in rule.apply(lines, doc) if (s := line.strip())]
+                removed_before = len(doc.removed)
+                new_lines = [s for line in rule.apply(lines, doc) if (s := line.strip())]
+                if self.config.explain and len(doc.removed) > removed_before:
+                    note_context(doc, removed_before, lines)
+                lines = new_lines
             if lines == before:
                 break
         doc.text = "\n".join(lines)
+
+
+def note_context(doc: Document, first: int, lines: list[str]) -> None:
+    """For ``--explain``: where removals ``first``... sat in ``lines`` (the text the rule was given), as
+    ``doc.meta["removed_context"][index] = (line before, the line itself, line after)`` (None where there is
+    none), so that a reader sees each removal in context (:mod:`cleaner.report`). A rule records its
+    removals in line order, so each search starts where the last one ended: linear time in the usual case."""
+    context = doc.meta.setdefault("removed_context", {})
+    at = 0
+    for index in range(first, len(doc.removed)):
+        text = doc.removed[index][1]
+        head, *rest = text.split("\n")
+        head = head.strip()
+        if not head:
+            continue
+        found = next((i for i in chain(range(at, len(lines)), range(at)) if head in lines[i]), None)
+        if found is None:
+            continue
+        at = found
+        end = min(at + len(rest), len(lines) - 1)
+        context[index] = (lines[at - 1] if at > 0 else None, "\n".join(lines[at:end + 1]),
+                          lines[end + 1] if end + 1 < len(lines) else None)
