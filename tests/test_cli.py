@@ -195,7 +195,7 @@ def test_output_inside_an_input_folder_is_not_read_back(corpus, tmp_path, run_ok
     first = (folder / "out.jsonl").read_bytes(), (folder / "rejects.jsonl").read_bytes()
     run_ok(*args)
     assert ((folder / "out.jsonl").read_bytes(), (folder / "rejects.jsonl").read_bytes()) == first
-    assert json.loads((folder / "stats.json").read_text())["read"] == 12
+    assert json.loads((folder / "stats.json").read_text())["read"] == 10
 
 
 def test_drop_spam_filter_and_redact_pii(tmp_path, run_ok):
@@ -216,12 +216,9 @@ def test_drop_spam_filter_and_redact_pii(tmp_path, run_ok):
     assert [r["id"] for r in records] == ["d1"] and "<EMAIL>" in records[0]["text"]
     assert records[0]["language"] == "zh" and records[0]["emails"] == 1
     assert {(r["id"], r["rejected"]) for r in read_jsonl(rejects)} == {("d0", "spam_page"), ("d2", "filtered")}
-    assert "filtered 1" in err and "spam_page 1" in err and "rejected" not in flagged.split("\n")[1]
+    assert "filtered 1" in err and "spam_page 1" in err and "rejected: " not in flagged
     status = main([str(folder), "-o", str(out), "--filter", "chars<<3"])
     assert status == 2
-
-
-    assert json.loads((folder / "stats.json").read_text())["read"] == 10
 
 
 @pytest.mark.parametrize("content, message", [
