@@ -203,6 +203,29 @@ def test_output_inside_an_input_folder_is_not_read_back_and_a_rerun_does_not_ove
     assert (folder / "out.jsonl").read_bytes() == first
 
 
+def test_drop_spam_filter_and_redact_pii(tmp_path, run_ok):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    spam = "亚洲无码视频在线观看 国产自拍偷拍 欧美色图\n最新番号高清无码在线播放，人妻熟女、巨乳女优每日更新，狼友必备。"
+    article = "今天天气很好，我们一起去公园散步，看见很多人在锻炼身体。\n有事请发邮件至 info@example.com 联系我们。"
+    short = "公园里的花都开了。"
+    with open(folder / "a.jsonl", "w", encoding="utf-8") as f:
+        for i, text in enumerate((spam, article, short)):
+            f.write(json.dumps({"id": f"d{i}", "text": text}, ensure_ascii=False) + "\n")
+    out, rejects = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl"
+    flagged = run_ok(folder, "-o", out, "--workers", "1")
+    assert {r["id"]: r["spam_page"] for r in read_jsonl(out)} == {"d0": True, "d1": False, "d2": False}
+    err = run_ok(folder, "-o", out, "--rejects", rejects, "--workers", "1", "--drop-spam", "--redact-pii",
+                 "--filter", "chars<20")
+    records = read_jsonl(out)
+    assert [r["id"] for r in records] == ["d1"] and "<EMAIL>" in records[0]["text"]
+    assert records[0]["language"] == "zh" and records[0]["emails"] == 1
+    assert {(r["id"], r["rejected"]) for r in read_jsonl(rejects)} == {("d0", "spam_page"), ("d2", "filtered")}
+    assert "filtered 1" in err and "spam_page 1" in err and "rejected: " not in flagged
+    status = main([str(folder), "-o", str(out), "--filter", "chars<<3"])
+    assert status == 2
+
+
 @pytest.mark.parametrize("content, message", [
     (None, "cannot read boilerplate_rules"),
     ("[nav]\nmode = 'bogus'\n", "bad boilerplate_rules file"),

@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", help="build the run report (one HTML page) here at the end of the run")
     p.add_argument("--follow-symlinks", dest="follow_symlinks", action="store_const", const=True,
                    help="follow symlinks in input folders that lead out of them (default: count and skip them)")
+    # page verdict, PII, filtering (cleaner.stages.spam_page, redact_pii, filter): flagged unless asked
+    p.add_argument("--drop-spam", action="store_const", const=True,
+                   help="send spam pages to the rejects (reason spam_page) instead of flagging them")
+    p.add_argument("--filter", action="append", metavar="EXPR",
+                   help="reject documents a rule holds for (reason filtered), e.g. 'language_score<0.5'; repeatable")
+    p.add_argument("--redact-pii", action="store_const", const=True,
+                   help="replace e-mail addresses and phone numbers with placeholders")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -100,7 +107,9 @@ def load_config(args: argparse.Namespace) -> Config:
                                 drop_duplicates=args.drop_duplicates, workers=args.workers, explain=args.explain,
                                 id_field=args.id_field, text_field=args.text_field, html_field=args.html_field,
                                 url_field=args.url_field, keep_fields=args.keep_fields, input_glob=args.input_glob,
-                                follow_symlinks=args.follow_symlinks)
+                                follow_symlinks=args.follow_symlinks,
+                                drop_spam=args.drop_spam, redact_pii=args.redact_pii,
+                                filters=(*config.filters, *args.filter) if args.filter else None)
     except OSError as e:
         raise CannotRun(f"cannot read config {args.config}: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:

@@ -53,6 +53,8 @@ _CHECKS = (
     ("timeout_s", "a number of seconds > 0", _number(0.0, low_open=True)),
     ("workers", "a whole number >= 1 (or unset: all cores)", _whole(1, none=True)),
     ("follow_symlinks", "true or false", _flag),
+    ("redact_pii", "true or false", _flag),
+    ("drop_spam", "true or false", _flag),
     ("explain", "true or false", _flag),
     ("shard_docs", "a whole number >= 1", _whole(1)),
     ("shard_bytes", "a whole number >= 1", _whole(1)),
@@ -83,6 +85,8 @@ class Config:
     boilerplate_rules: str | None = None
     spam_lexicon: str | None = None
     spin_pairs: str | None = None
+    spam_page_lexicon: str | None = None
+    spam_sentences: str | None = None
     spin_threshold: float = 0.5    # distinct spun forms per 1,000 characters that flag a document
     # limits (bad and hostile input)
     max_page_bytes: int = 20_000_000
@@ -100,6 +104,10 @@ class Config:
     min_extracted_chars: int = 10  # fewer non-space characters than this from trafilatura: try its baseline
     # spin detection (cleaner.stages.spin)
     spin_min_forms: int = 3        # distinct spun forms a flagged document has at least (one stray form is not spin)
+    # page verdict, PII and filtering (cleaner.stages: spam_page, redact_pii, filter): flag, never drop, by default
+    redact_pii: bool = False       # replace e-mail addresses and phone numbers with placeholders
+    drop_spam: bool = False        # send spam pages to the rejects (reason spam_page)
+    filters: tuple[str, ...] = ()  # rules like "language_score<0.5": a document one fires on is rejected (filtered)
     # dedup accuracy
     exact_jaccard: bool = True     # decide pairs whose signature estimate is near the threshold by their exact Jaccard
     # tabular input (JSONL, Parquet, Arrow): which column is which, and input columns carried to the output
@@ -123,6 +131,13 @@ class Config:
         clash = sorted(set(self.keep_fields) & set(OUTPUT_FIELDS))
         if clash:
             raise ValueError(f"config: keep_fields may not name an output field: {', '.join(clash)}")
+        if isinstance(self.filters, str):
+            object.__setattr__(self, "filters", (self.filters,))
+        elif isinstance(self.filters, list):
+            object.__setattr__(self, "filters", tuple(self.filters))
+        from .stages.filter import parse_rule  # here, not at the top: the stages import this module
+        for rule in self.filters:
+            parse_rule(rule)  # a ValueError naming the rule, before any work
 
     @classmethod
     def from_toml(cls, path: str | Path) -> "Config":
@@ -134,6 +149,9 @@ class Config:
             if beside:
                 raise ValueError(f"{path}: keys outside the [cleaner] table: {', '.join(beside)}")
             data = data["cleaner"]
+        data = dict(data)
+        if "filter" in data:  # a [cleaner.filter] table of thresholds, or a list of rules
+            data["filters"] = (*data.get("filters", ()), *filter_rules(data.pop("filter")))
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -144,3 +162,17 @@ class Config:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update({k: v for k, v in changes.items() if v is not None})
         return Config(**values)
+
+
+def filter_rules(table: dict | list) -> tuple[str, ...]:
+    """Rules from a TOML ``filter`` value: a list of rules, or thresholds ``min_NAME`` (reject below)
+    and ``max_NAME`` (reject above), e.g. ``min_chars = 200``, ``max_symbol_ratio = 0.1``."""
+    if isinstance(table, list):
+        return tuple(str(rule) for rule in table)
+    rules = []
+    for key, value in table.items():
+        bound, _, name = key.partition("_")
+        if bound not in ("min", "max") or not name:
+            raise ValueError(f"filter keys are min_NAME or max_NAME, not {key!r}")
+        rules.append(f"{name}{'<' if bound == 'min' else '>'}{value}")
+    return tuple(rules)

@@ -16,10 +16,12 @@ BAD_JSON = "bad_json"                # a JSONL line that is not a JSON object wi
 BAD_RECORD = "bad_record"            # a Parquet or Arrow row without a usable html or text column
 UNSUPPORTED_FILE = "unsupported_file"  # a file of a kind clean-corpus does not read
 INTERNAL_ERROR = "internal_error"    # a bug: an exception a stage did not expect
+SPAM_PAGE = "spam_page"              # a spam page, with --drop-spam (Config.drop_spam); the kind in the detail
+FILTERED = "filtered"                # a --filter rule (Config.filters) fired; the rule in the detail
 
 ALL = (
     UNDECODABLE, NOT_HTML, EMPTY, TOO_LARGE, TOO_DEEP, TIMEOUT, UNREADABLE_FILE, TRUNCATED_FILE,
-    BAD_JSON, BAD_RECORD, UNSUPPORTED_FILE, INTERNAL_ERROR,
+    BAD_JSON, BAD_RECORD, UNSUPPORTED_FILE, INTERNAL_ERROR, SPAM_PAGE, FILTERED,
 )
 
 

@@ -17,8 +17,12 @@ from .stages.clean_lines import CleanLinesStage
 from .stages.convert_script import ConvertScriptStage
 from .stages.decode import DecodeStage
 from .stages.extract import ExtractStage
+from .stages.filter import FilterStage
 from .stages.limits import LimitsStage
 from .stages.prepare_html import PrepareHtmlStage
+from .stages.redact_pii import RedactPiiStage
+from .stages.signals import SignalsStage
+from .stages.spam_page import SpamPageStage
 from .stages.spin import SpinStage
 
 
@@ -39,7 +43,8 @@ class Pipeline:
 
     @staticmethod
     def _text_stages(config: Config) -> list[Stage]:
-        return [CleanLinesStage(config), ConvertScriptStage(config), SpinStage(config)]
+        return [CleanLinesStage(config), ConvertScriptStage(config), SpinStage(config), SpamPageStage(config),
+                SignalsStage(config), RedactPiiStage(config), FilterStage(config)]
 
     def run(self, doc: Document) -> Document:
         """Run every stage; a rejection stops the document. Never raises."""

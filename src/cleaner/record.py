@@ -5,8 +5,17 @@ from typing import Any
 
 from .document import Document
 
+# Quality signals (computed by cleaner.stages.signals): name -> type, in output order.
+SIGNALS: dict[str, type] = {
+    "language": str, "language_score": float, "chars": int, "cjk_share": float, "lines": int,
+    "mean_line_chars": float, "punct_line_share": float, "dup_line_frac": float, "dup_line_char_frac": float,
+    "top_2gram_char_frac": float, "dup_5gram_char_frac": float, "dup_10gram_char_frac": float,
+    "symbol_ratio": float, "emails": int, "phones": int, "urls": int,
+}
+# Page verdict and quality signals (cleaner.stages.spam_page, cleaner.stages.signals), in doc.flags.
+PAGE_FIELDS = ("spam_page", "spam_kind", "spam_score", *SIGNALS)
 FIELDS = ("id", "source", "url", "title", "date", "text", "encoding", "script", "spun", "spin_score",
-          "cluster", "duplicate_of", "similarity", "warc_record_id", "warc_date")
+          *PAGE_FIELDS, "cluster", "duplicate_of", "similarity", "warc_record_id", "warc_date")
 CONTEXT = ("before", "line", "after")  # with --explain, beside each removal's rule and text
 # Every column an output or rejects row can have: FIELDS, then removed (--explain) and the reject reason.
 # Input columns carried through (Config.keep_fields) come after these and may not reuse their names.
@@ -26,6 +35,7 @@ def to_record(doc: Document, explain: bool = False) -> dict[str, Any]:
         "script": doc.meta.get("script"),
         "spun": bool(doc.flags.get("spun", False)),
         "spin_score": float(doc.flags.get("spin_score", 0.0)),
+        **{name: doc.flags.get(name) for name in PAGE_FIELDS},
         "cluster": None,
         "duplicate_of": None,
         "similarity": None,

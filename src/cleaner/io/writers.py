@@ -25,13 +25,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
-from ..record import CONTEXT, FIELDS
+from ..record import CONTEXT, FIELDS, SIGNALS
 from . import remote
+
+_ARROW_TYPES = {str: pa.string(), float: pa.float64(), int: pa.int64(), bool: pa.bool_()}
 
 _FIELD_TYPES = {
     "id": pa.string(), "source": pa.string(), "url": pa.string(), "title": pa.string(), "date": pa.string(),
     "text": pa.string(), "encoding": pa.string(), "script": pa.string(), "spun": pa.bool_(),
     "spin_score": pa.float64(),
+    "spam_page": pa.bool_(), "spam_kind": pa.string(), "spam_score": pa.float64(),
+    **{name: _ARROW_TYPES[type_] for name, type_ in SIGNALS.items()},
     # ids of the cluster's representative and of the document this one duplicates: ids, unlike input
     # positions, mean something outside a run
     "cluster": pa.string(), "duplicate_of": pa.string(),

@@ -175,6 +175,24 @@ def _visible_chars(text: str) -> int:
     return len("".join(text.split()))
 
 
+# Link texts kept for the page verdict (cleaner.stages.spam_page): enough to judge a navigation, bounded in memory.
+MAX_ANCHOR_CHARS = 20_000
+
+
+def anchor_text(tree: etree._Element) -> str:
+    """The texts of the page's links, one a line (after hidden text is gone), at most
+    :data:`MAX_ANCHOR_CHARS` characters."""
+    lines, size = [], 0
+    for a in tree.iter("a"):
+        text = " ".join("".join(a.itertext()).split())
+        if text:
+            lines.append(text)
+            size += len(text) + 1
+            if size >= MAX_ANCHOR_CHARS:
+                break
+    return "\n".join(lines)[:MAX_ANCHOR_CHARS]
+
+
 def page_metadata(tree: etree._Element, url: str | None = None) -> dict[str, str]:
     """Title, author, date, url and site name of a page, the ones it has.
 
@@ -259,6 +277,7 @@ class ExtractStage(Stage):
 
     def process(self, doc: Document) -> None:
         tree = doc.tree
+        doc.meta["anchor_text"] = anchor_text(tree)
         unlayout_tables(tree)
         page_text = "".join(tree.itertext())
         # The prepared tree holds no style sheets and no scripts but JSON-LD.

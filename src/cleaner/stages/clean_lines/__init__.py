@@ -32,11 +32,12 @@ from .related import RelatedBlockRule
 from .repeated import RepeatedLineRule
 from .rule import LineRule
 from .spam import SpamRule
+from .spam_sentences import SpamSentenceRule
 from .table import TableMarkupRule
 
 RULES: tuple[type[LineRule], ...] = (
     ControlCharacterRule, TableMarkupRule, PinyinRule, ImagePlaceholderRule, NavigationRule, RelatedBlockRule,
-    DisclaimerRule, RepeatedLineRule, SpamRule, RejoinRule,
+    DisclaimerRule, RepeatedLineRule, SpamRule, SpamSentenceRule, RejoinRule,
 )
 MAX_PASSES = 8
 

@@ -1,0 +1,213 @@
+"""Quality signals: numbers dataset builders filter on, set on every document, never a drop by themselves.
+
+Each signal is a plain function of the cleaned text (so the README's definition and the test's
+hand-computed value are about one function), and :class:`SignalsStage` puts them all in ``doc.flags``.
+The repetition measures follow Gopher (Rae et al. 2021, table A1) as datatrove implements them, with one
+change so that they mean the same in Chinese: a *token* is one CJK character (Han, kana, Hangul), or a
+run of other letters and digits; punctuation and white space are not tokens.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import Counter
+
+import numpy as np
+
+from ..document import Document
+from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars
+from .base import Stage
+from .redact_pii import EMAIL, PHONE, URL
+
+_KANA_HANGUL = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xAC00, 0xD7AF), (0x1100, 0x11FF))
+CJK = HAN + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _KANA_HANGUL)  # Han, kana, Hangul
+_TOKEN = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
+_SPACE = re.compile(r"\s+")
+# A line ends a sentence when its last character, closing quotes and brackets aside, is one of these.
+LINE_END = SENTENCE_END + ".．"
+_CLOSERS = "\"'”’」』）)】》»"
+
+# Language ID reads this many characters at most: enough for a stable answer, bounded cost on long pages.
+LANGUAGE_SAMPLE_CHARS = 2000
+
+
+@functools.cache
+def _cjk_table() -> np.ndarray:
+    """A lookup table over all code points, true for Han, kana and Hangul."""
+    cjk = char_table(han_chars())
+    for lo, hi in _KANA_HANGUL:
+        cjk[lo:hi + 1] = True
+    return cjk
+
+
+def tokens(text: str) -> list[str]:
+    """CJK characters one by one, and runs of other letters and digits."""
+    return _TOKEN.findall(text)
+
+
+def characters(text: str) -> int:
+    """Characters of the text that are not white space."""
+    return len(_SPACE.sub("", text))
+
+
+def cjk_share(text: str) -> float:
+    """Share of the non-space characters that are Han, kana or Hangul."""
+    n = characters(text)
+    return int(_cjk_table()[code_points(text)].sum()) / n if n else 0.0
+
+
+def text_lines(text: str) -> list[str]:
+    return [s for line in text.split("\n") if (s := line.strip())]
+
+
+def mean_line_chars(lines: list[str]) -> float:
+    """Mean number of characters of a non-empty line."""
+    return sum(len(line) for line in lines) / len(lines) if lines else 0.0
+
+
+def punct_line_share(lines: list[str]) -> float:
+    """Share of lines whose last character (closing quotes and brackets aside) ends a sentence."""
+    if not lines:
+        return 0.0
+    ended = sum(1 for line in lines if (s := line.rstrip(_CLOSERS)) and s[-1] in LINE_END)
+    return ended / len(lines)
+
+
+def duplicate_lines(lines: list[str]) -> tuple[float, float]:
+    """Gopher's ``dup_line_frac`` and ``dup_line_char_frac``: the share of lines that repeat an earlier
+    line, and their share of the characters of all lines."""
+    if not lines:
+        return 0.0, 0.0
+    seen: set[str] = set()
+    repeats = repeated_chars = 0
+    for line in lines:
+        if line in seen:
+            repeats += 1
+            repeated_chars += len(line)
+        else:
+            seen.add(line)
+    return repeats / len(lines), repeated_chars / sum(len(line) for line in lines)
+
+
+def token_arrays(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(an id per token, equal ids for equal tokens; the characters of each token), as numpy arrays."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    array = np.array(words)
+    _, ids = np.unique(array, return_inverse=True)
+    return ids.reshape(-1).astype(np.uint64), np.char.str_len(array).astype(np.int64)
+
+
+def _ngram_ids(tokens: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(an id per n-gram starting at each position, equal ids for equal n-grams; the characters of each)."""
+    ids, lengths = tokens
+    # a 64-bit polynomial hash of each window (wrapping arithmetic); a collision is vanishingly rare
+    powers = np.uint64(0x100000001B3) ** np.arange(n - 1, -1, -1, dtype=np.uint64)
+    hashes = (np.lib.stride_tricks.sliding_window_view(ids, n) * powers).sum(axis=1, dtype=np.uint64)
+    _, gram_ids = np.unique(hashes, return_inverse=True)
+    return gram_ids.reshape(-1), np.lib.stride_tricks.sliding_window_view(lengths, n).sum(axis=1)
+
+
+def top_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
+    """Gopher's top n-gram fraction: characters covered by the most frequent n-gram (its length times its
+    count) over the characters of all tokens (``tokens`` from :func:`token_arrays`)."""
+    total = int(tokens[1].sum())
+    if len(tokens[0]) < n or not total:
+        return 0.0
+    gram_ids, chars = _ngram_ids(tokens, n)
+    counts = np.bincount(gram_ids)
+    top = int(counts.argmax())
+    if counts[top] < 2:
+        return 0.0
+    first = int(np.flatnonzero(gram_ids == top)[0])
+    return min(1.0, int(chars[first]) * int(counts[top]) / total)
+
+
+def dup_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
+    """Gopher's duplicate n-gram fraction: characters of the n-grams that repeat one seen before, over the
+    characters of all tokens (``tokens`` from :func:`token_arrays`). Scanning left to right, a repeat is
+    counted and skipped whole, so no character counts twice (datatrove's ``find_all_duplicate``)."""
+    total = int(tokens[1].sum())
+    if len(tokens[0]) < n or not total:
+        return 0.0
+    gram_ids, chars = _ngram_ids(tokens, n)
+    # Which n-grams were seen depends on which positions the scan skipped, so the scan stays a loop,
+    # over small integers; none of it is needed when no n-gram occurs twice.
+    if gram_ids.max() + 1 == len(gram_ids):
+        return 0.0
+    ids, lengths = gram_ids.tolist(), chars.tolist()
+    seen: set[int] = set()
+    repeated = i = 0
+    while i < len(ids):
+        if ids[i] in seen:
+            repeated += lengths[i]
+            i += n
+        else:
+            seen.add(ids[i])
+            i += 1
+    return repeated / total
+
+
+def symbol_ratio(text: str) -> float:
+    """Share of the non-space characters that are symbols (Unicode categories S*: ★ © ¥ + | emoji...)."""
+    n = characters(text)
+    # one category lookup per distinct character
+    return sum(k for c, k in Counter(text).items() if unicodedata.category(c)[0] == "S") / n if n else 0.0
+
+
+@functools.cache
+def _identifier():
+    # py3langid ships its model in the package: nothing is downloaded. See benchmarks/eval_language.py.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def language(text: str) -> tuple[str | None, float]:
+    """(ISO 639-1 code, probability) of the text's language by py3langid; (None, 0.0) for text without
+    letters."""
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    if not any(c.isalpha() for c in sample):
+        return None, 0.0
+    code, probability = _identifier().classify(sample)
+    return code, float(probability)
+
+
+def quality_signals(text: str) -> dict[str, object]:
+    """Every signal of :data:`cleaner.record.SIGNALS` for ``text``."""
+    lines = text_lines(text)
+    words = token_arrays(tokens(text))
+    code, score = language(text)
+    dup_lines, dup_line_chars = duplicate_lines(lines)
+    return {
+        "language": code,
+        "language_score": round(score, 4),
+        "chars": characters(text),
+        "cjk_share": round(cjk_share(text), 4),
+        "lines": len(lines),
+        "mean_line_chars": round(mean_line_chars(lines), 2),
+        "punct_line_share": round(punct_line_share(lines), 4),
+        "dup_line_frac": round(dup_lines, 4),
+        "dup_line_char_frac": round(dup_line_chars, 4),
+        "top_2gram_char_frac": round(top_ngram_char_frac(words, 2), 4),
+        "dup_5gram_char_frac": round(dup_ngram_char_frac(words, 5), 4),
+        "dup_10gram_char_frac": round(dup_ngram_char_frac(words, 10), 4),
+        "symbol_ratio": round(symbol_ratio(text), 4),
+        "emails": len(EMAIL.findall(text)) if "@" in text else 0,
+        "phones": len(PHONE.findall(text)),
+        "urls": len(URL.findall(text)) if "://" in text or "www." in text.lower() else 0,
+    }
+
+
+class SignalsStage(Stage):
+    """Sets every quality signal in ``doc.flags``; runs on the final text, before PII is redacted, so the
+    counts of emails and phone numbers say what the page had."""
+
+    name = "signals"
+
+    def __init__(self, config):
+        super().__init__(config)
+        _identifier(), _cjk_table()  # loaded with the pipeline, not inside the first document's time limit
+
+    def process(self, doc: Document) -> None:
+        doc.flags.update(quality_signals(doc.text))

@@ -1,0 +1,84 @@
+"""Quality signals: each one against a value worked out by hand."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cleaner
+from cleaner.stages import signals as s
+
+TEXT = "Hello world.\nHello world.\n你好，世界！\nBuy now ★★"
+# lines: "Hello world." x2 (12 chars each), "你好，世界！" (6), "Buy now ★★" (10)
+# non-space characters: 11 + 11 + 6 + 8 = 36; CJK: 你好世界 = 4; symbols: ★★ = 2
+# tokens: Hello world Hello world 你 好 世 界 Buy now: 30 characters
+
+
+def test_characters_and_cjk_share():
+    assert s.characters(TEXT) == 36
+    assert s.cjk_share(TEXT) == pytest.approx(4 / 36)
+
+
+def test_lines_mean_length_and_punctuation():
+    lines = s.text_lines(TEXT)
+    assert len(lines) == 4
+    assert s.mean_line_chars(lines) == pytest.approx(40 / 4)
+    assert s.punct_line_share(lines) == pytest.approx(3 / 4)  # the ★ line does not end a sentence
+    assert s.punct_line_share(["他说：“好。”", "(see above.)", "no end"]) == pytest.approx(2 / 3)
+
+
+def test_duplicate_lines():
+    frac, char_frac = s.duplicate_lines(s.text_lines(TEXT))
+    assert frac == pytest.approx(1 / 4)
+    assert char_frac == pytest.approx(12 / 40)
+
+
+def test_tokens_are_cjk_characters_and_words():
+    assert s.tokens(TEXT) == ["Hello", "world", "Hello", "world", "你", "好", "世", "界", "Buy", "now"]
+
+
+def test_top_2gram_fraction():
+    # (Hello, world) occurs twice: 10 characters x 2 of 30
+    assert s.top_ngram_char_frac(s.token_arrays(s.tokens(TEXT)), 2) == pytest.approx(20 / 30)
+    assert s.top_ngram_char_frac(s.token_arrays(["a", "b", "c"]), 2) == 0.0  # nothing repeats
+
+
+def test_duplicate_ngram_fractions():
+    words = s.token_arrays("one two three four five one two three four five".split())  # 38 characters
+    assert s.dup_ngram_char_frac(words, 5) == pytest.approx(19 / 38)
+    assert s.dup_ngram_char_frac(words, 10) == 0.0
+    # 一二三四五 twice then 六: the second 5-gram (5 characters) repeats the first
+    assert s.dup_ngram_char_frac(s.token_arrays(s.tokens("一二三四五一二三四五六")), 5) == pytest.approx(5 / 11)
+
+
+def test_symbol_ratio():
+    assert s.symbol_ratio(TEXT) == pytest.approx(2 / 36)
+    assert s.symbol_ratio("价格¥100+税") == pytest.approx(2 / 8)
+
+
+def test_counts_of_emails_phones_urls():
+    text = ("Mail a.b@example.com or call 021-54098575, +44 20 7946 0958 and 13611778776; see "
+            "https://example.com/x and www.example.org. QQ 215138693 and 2020-08-08 are not phones.")
+    got = s.quality_signals(text)
+    assert (got["emails"], got["phones"], got["urls"]) == (1, 3, 2)
+
+
+def test_language():
+    assert s.language("This is an English sentence about the weather in the mountains today.")[0] == "en"
+    code, score = s.language("今天天气很好，我们一起去公园散步，看见很多人在锻炼身体。")
+    assert code == "zh" and 0.5 < score <= 1.0
+    assert s.language("1234 5678 !!!") == (None, 0.0)
+
+
+def test_every_record_carries_the_signals():
+    doc = cleaner.clean_text(TEXT)  # line cleaning drops the repeated line: signals describe what is left
+    assert {name: doc.flags[name] for name in s.SIGNALS} == s.quality_signals(doc.text)
+    assert doc.flags["lines"] == 3 and doc.flags["dup_line_frac"] == 0.0
+
+
+@given(st.text(max_size=300))
+def test_signals_never_raise_and_shares_stay_in_range(text):
+    got = s.quality_signals(text)
+    for name in ("cjk_share", "punct_line_share", "dup_line_frac", "dup_line_char_frac", "top_2gram_char_frac",
+                 "dup_5gram_char_frac", "dup_10gram_char_frac", "symbol_ratio", "language_score"):
+        assert 0.0 <= got[name] <= 1.0, name
