@@ -15,7 +15,7 @@ import zstandard
 
 from cleaner import errors
 from cleaner.engines import local as engine
-from cleaner.engines import shards
+from cleaner.engines import shards, workers
 from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.engines.shards import process_shard
@@ -189,7 +189,7 @@ def misbehave(docs, config, on_document):
 
 
 def test_hung_and_dead_workers_are_replaced_and_cost_only_their_document(tmp_path, monkeypatch):
-    monkeypatch.setattr(engine, "HANG_GRACE_S", 1.0)
+    monkeypatch.setattr(workers, "HANG_GRACE_S", 1.0)
     texts = ["第一篇正文。", "HANG", "第三篇正文。", "CRASH", "第五篇正文。", "第六篇正文。"]
     (tmp_path / "in.jsonl").write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n"
                                                for i, t in enumerate(texts)), encoding="utf-8")

@@ -18,7 +18,7 @@ from cleaner.engines import local as engine
 from cleaner.cli import main
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.engines.local import work_folder
+from cleaner.engines.workfolder import work_folder
 from cleaner.engines.shards import cut_shards
 
 from conftest import SEEDS

@@ -19,7 +19,7 @@ killed are removed.
 The main process keeps one shard per worker plus one read ahead, so memory stays flat however large
 the input. A document is limited to ``Config.timeout_s`` inside the worker by SIGALRM, which stops
 Python code; a hang inside C code does not return to Python, so the main process watches when each
-worker started its current document, kills a worker that overruns by :data:`HANG_GRACE_S` (or that
+worker started its current document, kills a worker that overruns by :data:`cleaner.engines.workers.HANG_GRACE_S` (or that
 dies), rejects that document and gives the rest of its shard to a fresh worker.
 
 :func:`process_shard` (Documents in, records + rejects + signatures + stats out) is the unit of work
@@ -27,32 +27,21 @@ that other engines reuse.
 """
 from __future__ import annotations
 
-import ctypes
-import fcntl
-import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import pickle
-import re
 import resource
 import shutil
-import signal
-import tempfile
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-import numba
 import numpy as np
 
-from .. import errors
 from ..config import Config
 from ..dedup import Signatures, exact_jaccard_of_texts, find_duplicates
 from ..dedup.index import DedupIndex
@@ -62,294 +51,20 @@ from ..io.parquet import kept_types
 from ..io.readers import iter_file, list_input_files, overwrites_input
 from ..io.streams import DigestReader
 from ..io.writers import open_writer
-from ..text.rulefiles import rule_file_digests
 from .progress import Progress
+from .workers import InlineRunner, ShardTask, Supervisor
+from .workfolder import (check_inputs, inputs_path, lock_output, manifest, meta_path, prepare_work_folder,
+                         records_path, remove_stale_temp_files, unlock_output, work_folder, write_atomically)
 from .base import RunError, Stats
-from .shards import ShardFunction, ShardResult, cut_shards, process_shard
+from .shards import ShardFunction, cut_shards, process_shard
 
-HANG_GRACE_S = 10.0  # past timeout_s, before the main process kills a worker stuck in C code
 # Input of at most this many bytes is cleaned in the main process when no worker count is set: starting
 # workers (each loading every rule file and dictionary) costs more than they save
 INLINE_BYTES = 256 << 10
 log = logging.getLogger("cleaner")
-_MANIFEST = "manifest.json"
-_POLL_S = 0.2
-
-
-# --- shard files ---------------------------------------------------------------------------------------
-
-
-def _json_line(record: dict[str, Any]) -> bytes:
-    """One JSON line in UTF-8. A lone surrogate (JSON input may hold ``"\\ud800"``) has no UTF-8 form and
-    is written as its JSON escape, which reads back as the same string (as :mod:`cleaner.io.writers` does)."""
-    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
-
-
-def _records_path(work: Path, index: int) -> Path:
-    return work / f"shard-{index:07d}.jsonl"
-
-
-def _meta_path(work: Path, index: int) -> Path:
-    return work / f"shard-{index:07d}.meta.pkl"
-
-
-def _inputs_path(work: Path, index: int) -> Path:
-    """[file, bytes read, SHA-256 of them] of the input files read since the shard before, when the shard
-    was cut: what ``--resume`` compares before it trusts the complete shard."""
-    return work / f"shard-{index:07d}.inputs.json"
-
-
-def _write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
-    """Write under a temporary name, then rename: ``path`` is either complete or absent."""
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        if isinstance(data, bytes):
-            f.write(data)
-        else:
-            f.writelines(data)
-    os.replace(tmp, path)
-
-
-def write_shard(work: Path, index: int, result: ShardResult) -> None:
-    """Records first, metadata last: the metadata file marks the shard complete."""
-    _write_atomically(_records_path(work, index), (_json_line(r) for r in result.records))
-    meta = {"rejects": result.rejects, "ids": [r["id"] for r in result.records], "lengths": result.lengths,
-            "signatures": result.signatures, "stats": result.stats}
-    _write_atomically(_meta_path(work, index), pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-# --- worker processes ----------------------------------------------------------------------------------
-
-
-@dataclass
-class ShardTask:
-    index: int
-    docs: list[Document]
-    # position in the shard -> (reason, detail): documents a lost worker was on, rejected on the retry
-    lost_on: dict[int, tuple[str, str]] = field(default_factory=dict)
-    unattributed_losses: int = 0
-    read_bytes: int = 0  # input bytes read when the shard was cut: the progress its completion stands for
-
-
-
-
-def _exit_with_parent() -> None:
-    """Ask Linux to kill this worker when its parent dies, so a run killed with SIGKILL leaves no worker
-    behind writing into the work folder."""
-    try:
-        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _worker_main(conn, progress, config: Config, work: str, process: ShardFunction) -> None:
-    _exit_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    # numba guards its thread start with a named multiprocessing lock when the start method has "fork" in
-    # its name (ours: forkserver); a worker killed with it registered makes the resource tracker warn of a
-    # "leaked semaphore" on stderr. A worker starts no processes, so it needs no such lock.
-    multiprocessing.set_start_method("spawn", force=True)
-    numba.set_num_threads(1)  # the workers are the parallelism; numba's threads would oversubscribe
-
-    def on_document(i: int) -> None:
-        progress[1] = time.monotonic()
-        progress[0] = i
-
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):  # the main process is gone: leave quietly, no traceback
-            return
-        if task is None:
-            return
-        for i, (reason, detail) in task.lost_on.items():
-            task.docs[i].raw = None
-            task.docs[i].reject(reason, detail)
-        cpu_start = time.process_time()
-        try:
-            result = process(task.docs, config, on_document)
-            if conn.poll():  # the main process is gone (EOF) and took the run with it: write nothing more
-                return
-            write_shard(Path(work), task.index, result)
-        except Exception as e:  # disk full, work folder gone: the run cannot go on
-            _send(conn, ("error", task.index, f"{type(e).__name__}: {e}"))
-            return
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        if not _send(conn, ("done", task.index, (result.stats.rejected, rss_mb, time.process_time() - cpu_start))):
-            return
-
-
-def _send(conn, message) -> bool:
-    """Send to the main process; False (quietly) when it is gone."""
-    try:
-        conn.send(message)
-        return True
-    except OSError:
-        return False
-
-
-class _Worker:
-    def __init__(self, ctx, config: Config, work: Path, process: ShardFunction):
-        # [position in the shard of the document being processed (-1: not started, len(docs): all done),
-        #  when it started (monotonic)]
-        self.progress = ctx.RawArray("d", [-1.0, 0.0])
-        self.conn, child_end = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, daemon=True,
-                                   args=(child_end, self.progress, config, str(work), process))
-        self.process.start()
-        child_end.close()
-        self.task: ShardTask | None = None
-
-    def give(self, task: ShardTask) -> None:
-        self.progress[0] = -1.0
-        self.task = task
-        try:
-            self.conn.send(task)
-        except OSError:  # the worker died meanwhile; the supervisor sees that and hands the shard on
-            pass
-
-    def stop(self, kill: bool) -> None:
-        if kill:
-            self.process.kill()
-        try:
-            self.conn.send(None)
-        except OSError:
-            pass
-        self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.conn.close()
-
-
-class _Supervisor:
-    """Workers, each on one shard at a time; replaces a worker that hangs or dies."""
-
-    def __init__(self, config: Config, work: Path, workers: int, process: ShardFunction):
-        self.config, self.work, self.process = config, work, process
-        self.ctx = multiprocessing.get_context("forkserver")
-        self.ctx.set_forkserver_preload(["cleaner.engines.local"])
-        self.workers = [_Worker(self.ctx, config, work, process) for _ in range(workers)]
-        self.retry: deque[ShardTask] = deque()
-        self.replaced = 0
-        self.peak_worker_rss_mb = 0.0
-        self.worker_cpu_seconds = 0.0  # shards finished in this run, not those of a killed worker
-
-    def run(self, tasks: Iterator[ShardTask], on_shard_done: Callable[[ShardTask, int], None],
-            on_tick: Callable[[], None]) -> None:
-        ahead = next(tasks, None)
-        finished = False
-        try:
-            while True:
-                for worker in self.workers:
-                    if worker.task is None and (self.retry or ahead is not None):
-                        if self.retry:
-                            worker.give(self.retry.popleft())
-                        else:
-                            worker.give(ahead)
-                            ahead = next(tasks, None)
-                busy = [w for w in self.workers if w.task is not None]
-                if not busy:
-                    finished = True
-                    return
-                wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=_POLL_S)
-                for worker in busy:
-                    self._check(worker, on_shard_done)
-                on_tick()
-        finally:  # on an error or Ctrl-C, workers are killed at once: their shards are redone on --resume
-            for worker in self.workers:
-                worker.stop(kill=not finished)
-
-    def documents_in_progress(self) -> int:
-        """Documents the workers have finished in the shards they are on."""
-        return sum(max(int(w.progress[0]), 0) for w in self.workers if w.task is not None)
-
-    def _check(self, worker: _Worker, on_shard_done: Callable[[ShardTask, int], None]) -> None:
-        if worker.conn.poll():
-            try:
-                kind, index, value = worker.conn.recv()
-            except (EOFError, OSError):
-                kind = "lost"
-            if kind == "error":
-                raise RunError(f"shard {index}: {value}")
-            if kind == "done":
-                task, worker.task = worker.task, None
-                rejected, rss_mb, cpu_seconds = value
-                self.peak_worker_rss_mb = max(self.peak_worker_rss_mb, rss_mb)
-                self.worker_cpu_seconds += cpu_seconds
-                on_shard_done(task, rejected)
-                return
-        position = int(worker.progress[0])
-        in_document = 0 <= position < len(worker.task.docs)
-        if not worker.process.is_alive():
-            code = worker.process.exitcode
-            how = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
-            self._replace(worker, errors.INTERNAL_ERROR, f"worker process died ({how}) on this document")
-        elif in_document and time.monotonic() - worker.progress[1] > self.config.timeout_s + HANG_GRACE_S:
-            worker.process.kill()
-            worker.process.join()
-            self._replace(worker, errors.TIMEOUT, f"no result after {self.config.timeout_s + HANG_GRACE_S:.0f} s "
-                                                  "(stuck outside Python); worker killed")
-
-    def _replace(self, worker: _Worker, reason: str, detail: str) -> None:
-        task = worker.task
-        position = int(worker.progress[0])
-        if 0 <= position < len(task.docs):
-            task.lost_on[position] = (reason, detail)
-        else:
-            task.unattributed_losses += 1
-            if task.unattributed_losses > 2:
-                raise RunError(f"shard {task.index}: worker processes keep dying outside any document ({detail})")
-        self.retry.append(task)
-        worker.conn.close()
-        worker.process.join()
-        self.workers[self.workers.index(worker)] = _Worker(self.ctx, self.config, self.work, self.process)
-        self.replaced += 1
-
-
-class _InlineRunner:
-    """The shards cleaned one after another in this process, for an input too small to be worth starting
-    worker processes (:data:`INLINE_BYTES`): the same shard files, so the same output. The time limit
-    still stops Python code (SIGALRM); nothing watches for a hang in C code."""
-
-    replaced = 0
-    peak_worker_rss_mb = 0.0
-
-    def __init__(self, config: Config, work: Path, workers: int, process: ShardFunction):
-        self.config, self.work, self.process = config, work, process
-        self.worker_cpu_seconds = 0.0
-        self._position = 0
-
-    def run(self, tasks: Iterator[ShardTask], on_shard_done: Callable[[ShardTask, int], None],
-            on_tick: Callable[[], None]) -> None:
-        def on_document(i: int) -> None:
-            self._position = i
-            on_tick()
-
-        for task in tasks:
-            cpu_start = time.process_time()
-            result = self.process(task.docs, self.config, on_document)
-            self._position = 0
-            write_shard(self.work, task.index, result)
-            self.worker_cpu_seconds += time.process_time() - cpu_start
-            on_shard_done(task, result.stats.rejected)
-            on_tick()
-
-    def documents_in_progress(self) -> int:
-        return self._position
 
 
 # --- the run -------------------------------------------------------------------------------------------
-
-
-def work_folder(output: str | Path) -> Path:
-    """Where a run keeps its shards: next to the output, ``OUT.parts``; for an output URL, in the local
-    temporary folder under a name made from the URL (so ``--resume`` finds it)."""
-    if remote.is_url(output):
-        digest = hashlib.sha256(str(output).encode("utf-8")).hexdigest()[:16]
-        return Path(tempfile.gettempdir(), f"clean-corpus-{digest}.parts")
-    output = Path(output)
-    return output.with_name(output.name + ".parts")
 
 
 def input_files(inputs: list[str], own: list[Path], config: Config,
@@ -361,103 +76,12 @@ def input_files(inputs: list[str], own: list[Path], config: Config,
                             leave_out=own)
 
 
-def lock_output(output: str | Path) -> int:
-    """Hold ``.OUT.lock`` next to the output for this process (released when it exits or by
-    :func:`unlock_output`); :class:`RunError` at once when another run holds it."""
-    output = Path(output)
-    path = output.with_name(f".{output.name}.lock")
-    while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise RunError(f"another clean-corpus run is writing {output} (it holds {path}); "
-                           "wait for it to finish or choose another output") from None
-        try:  # the run before may have removed the file between our open and our lock: lock the new one
-            same = os.fstat(fd).st_ino == os.stat(path).st_ino
-        except FileNotFoundError:
-            same = False
-        if same:
-            return fd
-        os.close(fd)
-
-
-def unlock_output(output: str | Path, fd: int) -> None:
-    output = Path(output)
-    Path(output.with_name(f".{output.name}.lock")).unlink(missing_ok=True)
-    os.close(fd)
-
-
-def _remove_stale_temp_files(paths: list[str | Path]) -> None:
-    """Temporary files that writers of earlier, killed runs left next to ``paths`` (see
-    :mod:`cleaner.io.writers`); only called while holding the output's lock."""
-    for path in paths:
-        path = Path(path)
-        pattern = re.compile(rf"\.{re.escape(path.name)}\.\d+\.[0-9a-f]{{8}}\.tmp")
-        try:
-            names = os.listdir(path.parent)
-        except OSError:
-            continue
-        for name in names:
-            if pattern.fullmatch(name):
-                (path.parent / name).unlink(missing_ok=True)
-
-
-def _manifest(files: list[tuple[Path, str]], output: str | Path, config: Config) -> dict[str, Any]:
-    """What must not change between a run and its ``--resume``: the input files, output, settings and rule
-    files (by content). The content of the inputs is checked shard by shard (:func:`_inputs_path`). The
-    worker count may change: output does not depend on it."""
-    settings = {k: v for k, v in asdict(config).items() if k != "workers"}
-    rules = rule_file_digests([config.boilerplate_rules, config.spam_lexicon, config.spin_pairs])
-    return {"inputs": [[path if remote.is_url(path) else os.path.abspath(path), id_base] for path, id_base in files],
-            "output": output if remote.is_url(output) else os.path.abspath(output), "config": settings,
-            "rules": rules}
-
-
 def _size(path: Path | str) -> int:
     """An input file's size in bytes (0 when it cannot be read: it becomes a reject), for progress."""
     try:
         return remote.size(path) if remote.is_url(path) else path.stat().st_size
     except OSError:
         return 0
-
-
-def _refuse_resume(work: Path, before: dict[str, Any], now: dict[str, Any]) -> None:
-    """RunError naming what differs between the interrupted run (``before``) and this one."""
-    for name, digest in now["rules"].items():
-        if before.get("rules", {}).get(name, "absent") != digest:
-            raise RunError(f"cannot resume: rule file {name} changed since the interrupted run in {work}; "
-                           "run again without --resume")
-    if before.get("config") != now["config"]:
-        changed = sorted(k for k in now["config"] if before.get("config", {}).get(k) != now["config"][k])
-        raise RunError(f"cannot resume: settings differ from the run in {work} ({', '.join(changed)})")
-    before_inputs = [tuple(x) for x in before.get("inputs", [])]
-    now_inputs = [tuple(x) for x in now["inputs"]]
-    if before_inputs != now_inputs:
-        gone = [x[0] for x in before_inputs if x not in now_inputs]
-        added = [x[0] for x in now_inputs if x not in before_inputs]
-        what = f"{gone[0]} is no longer an input" if gone else f"{added[0]} is a new input" if added else "their order"
-        raise RunError(f"cannot resume: the input files differ from the run in {work} ({what})")
-    raise RunError(f"cannot resume: inputs or settings differ from the run in {work}")
-
-
-def _prepare_work_folder(work: Path, manifest: dict[str, Any], resume: bool) -> None:
-    manifest_path = work / _MANIFEST
-    if work.exists():
-        if not manifest_path.is_file():
-            raise RunError(f"{work} exists and is not a clean-corpus work folder; move it away")
-        if resume:
-            with open(manifest_path, encoding="utf-8") as f:
-                before = json.load(f)
-            if before != json.loads(json.dumps(manifest)):
-                _refuse_resume(work, before, manifest)
-            for leftover in work.glob("*.tmp-*"):
-                leftover.unlink()
-            return
-        shutil.rmtree(work)
-    work.mkdir()
-    _write_atomically(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
 
 
 def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Path | None,
@@ -470,7 +94,7 @@ def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Pa
     with ExitStack() as files:
         rejects_writer = files.enter_context(open_writer(rejects_path)) if rejects_path else None
         for index in range(n_shards):
-            with open(_meta_path(work, index), "rb") as f:
+            with open(meta_path(work, index), "rb") as f:
                 meta = pickle.load(f)
             stats.add(meta["stats"])
             ids.extend(meta["ids"])
@@ -488,7 +112,7 @@ def _merge(work: Path, n_shards: int, output: str | Path, rejects_path: str | Pa
         writer = files.enter_context(open_writer(output, kept))
         position = 0
         for index in range(n_shards):
-            with open(_records_path(work, index), "rb") as f:
+            with open(records_path(work, index), "rb") as f:
                 for line in f:
                     record = json.loads(line)
                     i, position = position, position + 1
@@ -514,7 +138,7 @@ def _exact_jaccard_from_shards(work: Path, shard_sizes: list[int],
         for index, size in enumerate(shard_sizes):
             end = start + size
             if len(texts) < needed.size and needed[len(texts)] < end:
-                with open(_records_path(work, index), "rb") as f:
+                with open(records_path(work, index), "rb") as f:
                     for position, line in enumerate(f, start):
                         if len(texts) < needed.size and needed[len(texts)] == position:
                             texts.append(json.loads(line)["text"])
@@ -552,7 +176,7 @@ def _dedup_with_index(index: str, ids: list[str], n_shards: int, config: Config,
     the index at ``index`` (their texts read back from the shard files) and matched against it."""
     def texts() -> Iterator[str]:
         for shard in range(n_shards):
-            with open(_records_path(work, shard), "rb") as f:
+            with open(records_path(work, shard), "rb") as f:
                 for line in f:
                     yield json.loads(line)["text"]
 
@@ -563,21 +187,6 @@ def _dedup_with_index(index: str, ids: list[str], n_shards: int, config: Config,
     stats.clusters = len({c for c in matches.cluster if c is not None})
     stats.duplicates = sum(d is not None for d in matches.duplicate_of)
     return matches.duplicate_of, matches.similarity, matches.cluster
-
-
-def _check_inputs(work: Path, index: int, read_so_far: list[list]) -> None:
-    """Refuse to trust complete shard ``index`` when the input bytes read up to its cut differ from those
-    the interrupted run read."""
-    try:
-        before = json.loads(_inputs_path(work, index).read_bytes())
-    except (OSError, ValueError):
-        raise RunError(f"cannot resume: shard {index} in {work} has no record of its inputs; "
-                       "run again without --resume") from None
-    if before != read_so_far:
-        changed = next((now[0] for old, now in zip(before, read_so_far) if old != now),
-                       (read_so_far or before)[0][0])
-        raise RunError(f"cannot resume: input {changed} changed since the interrupted run in {work}; "
-                       "run again without --resume")
 
 
 def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str | Path | None = None,
@@ -599,8 +208,8 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
         raise RunError(problem)
     lock = lock_output(output)
     try:
-        _remove_stale_temp_files([p for p in (output, rejects) if p and not remote.is_url(p)])
-        _prepare_work_folder(work, _manifest(files, output, config), resume)
+        remove_stale_temp_files([p for p in (output, rejects) if p and not remote.is_url(p)])
+        prepare_work_folder(work, manifest(files, output, config), resume)
         return _run_locked(files, work, output, config, rejects, progress, process, workers, skipped,
                            started, cpu_start, index)
     finally:
@@ -640,13 +249,13 @@ def _run_locked(files, work, output, config, rejects, progress, process, workers
             counts["shards"] = index + 1
             read_so_far = [[name, *f.state()] for name, f in opened]
             del opened[:-1]  # the file being read goes on into the next shard
-            if _meta_path(work, index).exists():
-                _check_inputs(work, index, read_so_far)
+            if meta_path(work, index).exists():
+                check_inputs(work, index, read_so_far)
                 counts["done"] += len(docs)
                 counts["resumed"] += len(docs)
                 counts["done_bytes"] = read_bytes()
                 continue
-            _write_atomically(_inputs_path(work, index), json.dumps(read_so_far).encode("utf-8"))
+            write_atomically(inputs_path(work, index), json.dumps(read_so_far).encode("utf-8"))
             yield ShardTask(index, docs, read_bytes=read_bytes())
 
     def on_shard_done(task: ShardTask, rejected: int) -> None:
@@ -654,7 +263,7 @@ def _run_locked(files, work, output, config, rejects, progress, process, workers
         counts["rejected"] += rejected
         counts["done_bytes"] = max(counts["done_bytes"], task.read_bytes)
 
-    supervisor = (_InlineRunner if inline else _Supervisor)(config, work, workers, process)
+    supervisor = (InlineRunner if inline else Supervisor)(config, work, workers, process)
 
     def on_tick() -> None:
         # documents done inside unfinished shards stand for their share of the bytes read past done_bytes
