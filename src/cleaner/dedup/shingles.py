@@ -176,27 +176,28 @@ def view_hash(tokens):
 
 
 @kernel()
-def _insert(table, h):
-    """Add ``h`` to an open-addressing hash set (0 marks an empty slot); True if it was not there yet."""
+def _slot(table, h):
+    """Where ``h`` is in an open-addressing hash set (0 marks an empty slot), or the empty slot it would take."""
     mask = np.uint64(table.size - 1)
     slot = h & mask
-    while table[slot] != 0:
-        if table[slot] == h:
-            return False
+    while table[slot] != 0 and table[slot] != h:
         slot = (slot + np.uint64(1)) & mask
+    return slot
+
+
+@kernel()
+def _insert(table, h):
+    """Add ``h`` to the set; True if it was not there yet."""
+    slot = _slot(table, h)
+    if table[slot] == h:
+        return False
     table[slot] = h
     return True
 
 
 @kernel()
 def _contains(table, h):
-    mask = np.uint64(table.size - 1)
-    slot = h & mask
-    while table[slot] != 0:
-        if table[slot] == h:
-            return True
-        slot = (slot + np.uint64(1)) & mask
-    return False
+    return table[_slot(table, h)] == h
 
 
 @kernel(parallel=True)

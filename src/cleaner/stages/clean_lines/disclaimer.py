@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from ...document import Document
 from .rule import LineRule, line_keys
-from .rulefile import load_rules
 
 NOTICE_CHARS = 500     # longer lines are article text that happens to quote a notice
 COPYRIGHT_CHARS = 200  # copyright and licence footers are short; longer lines discuss copyright
@@ -21,10 +20,7 @@ class DisclaimerRule(LineRule):
 
     def __init__(self, config) -> None:
         super().__init__(config)
-        rules = load_rules(config.boilerplate_rules)
-        self.phrases = rules["disclaimer"]
-        self.copyright = rules["copyright"]
-        self.tail = rules["tail"]
+        self.phrases, self.copyright, self.tail = self.families("disclaimer", "copyright", "tail")
 
     def apply(self, lines: list[str], doc: Document) -> list[str]:
         keys = line_keys(lines, trim=True)

@@ -10,7 +10,6 @@ import re
 
 from ...document import Document
 from .rule import LineRule, simplified
-from .rulefile import load_rules
 
 # Nothing a reader would miss: white space and punctuation only.
 _EMPTY_REMAINDER = re.compile(r"^[\s\W_]*$")
@@ -21,7 +20,7 @@ class ImagePlaceholderRule(LineRule):
 
     def __init__(self, config) -> None:
         super().__init__(config)
-        self.spans = load_rules(config.boilerplate_rules)["image"].regex
+        self.spans = self.families("image")[0].regex
 
     def apply(self, lines: list[str], doc: Document) -> list[str]:
         out: list[str] = []

@@ -23,7 +23,6 @@ import re
 from ...document import Document
 from ...text.chars import BULLETS, HAN
 from .rule import LineRule, line_keys, trim_decoration
-from .rulefile import load_rules
 
 # Families matched against the whole line, in this order; the removal is recorded as boilerplate:<family>.
 LINE_FAMILIES = ("breadcrumb", "forum", "meta", "promo", "menu", "label")
@@ -50,10 +49,7 @@ class NavigationRule(LineRule):
 
     def __init__(self, config) -> None:
         super().__init__(config)
-        rules = load_rules(config.boilerplate_rules)
-        self.nav = rules["nav"]
-        self.line_families = [rules[f] for f in LINE_FAMILIES]
-        self.label_value = rules["label_value"]
+        self.nav, self.label_value, *self.line_families = self.families("nav", "label_value", *LINE_FAMILIES)
 
     def apply(self, lines: list[str], doc: Document) -> list[str]:
         keys = line_keys(lines, trim=True)

@@ -27,7 +27,6 @@ import re
 from ...document import Document
 from ...text.chars import BULLETS, SENTENCE_END
 from .rule import LineRule, line_keys
-from .rulefile import load_rules
 
 BULLET = re.compile(rf"^\s*[{BULLETS}*]")
 SNIPPET_START = re.compile(r"^\s*(?:\.{3}|…(?!…))")
@@ -49,11 +48,8 @@ class RelatedBlockRule(LineRule):
 
     def __init__(self, config) -> None:
         super().__init__(config)
-        rules = load_rules(config.boilerplate_rules)
-        self.heading = rules["heading"]
-        self.date = rules["listing_date"]
-        self.timestamp = rules["timestamp"]
-        self.dated_item = rules["dated_item"]
+        self.heading, self.date, self.timestamp, self.dated_item = self.families(
+            "heading", "listing_date", "timestamp", "dated_item")
 
     def apply(self, lines: list[str], doc: Document) -> list[str]:
         keys = line_keys(lines, trim=True)

@@ -19,6 +19,7 @@ from ...config import Config
 from ...document import Document
 from ...text.chars import WHITE_SPACE
 from ...text.opencc import to_simplified
+from .rulefile import Family, load_rules
 
 _SPACE = re.compile(r"\s+")
 # Bullets, brackets and rules that decorate a line without being its text; trimmed from both ends of a key,
@@ -41,6 +42,11 @@ class LineRule:
 
     def __init__(self, config: Config) -> None:
         self.config = config
+
+    def families(self, *names: str) -> list[Family]:
+        """The compiled families ``names`` of the boilerplate rule file (``Config.boilerplate_rules``)."""
+        rules = load_rules(self.config.boilerplate_rules)
+        return [rules[name] for name in names]
 
     def apply(self, lines: list[str], doc: Document) -> list[str]:  # pragma: no cover - interface
         """Return the new lines; record each removal with ``doc.remove(name, text)``."""
