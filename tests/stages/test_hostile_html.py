@@ -157,8 +157,6 @@ def test_floods_and_decoration_runs_never_reject_a_page(pages, which, fraction, 
 CONTROLS = [chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127)]
 
 
-@pytest.mark.xfail(strict=False, reason="issue 17: a control character after <br> or a hidden element makes "
-                                        "the extractor raise; fixed in stages/extract.py on another branch")
 @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.integers(0, 5), st.floats(0, 1), st.sampled_from(CONTROLS), st.sampled_from(["", "<br", ">", "</"]))
 @example(which=5, fraction=0.0, control="\x0b", place="<br")  # the case of issue 17
