@@ -714,3 +714,11 @@ def test_damage_found_in_a_members_first_step_past_the_probe_still_moves_on(tmp_
     docs = read([tmp_path / "x.jsonl.gz"])
     assert [d.id for d in accepted(docs)] == ["after"]
     assert [d.rejected for d in docs if d.rejected] == [errors.UNREADABLE_FILE]
+
+
+@pytest.mark.parametrize("data", [b"\x1f\x8b", b"\x1f\x8bgarbage", b"\x28\xb5\x2f\xfd"])
+def test_a_compression_magic_with_nothing_behind_it_is_one_reject(tmp_path, data):
+    """Found by the arbitrary-bytes property: the reader used to raise the same error forever."""
+    (tmp_path / "f.warc").write_bytes(data)
+    docs = read([tmp_path / "f.warc"])
+    assert len(docs) == 1 and docs[0].rejected in (errors.UNREADABLE_FILE, errors.TRUNCATED_FILE)

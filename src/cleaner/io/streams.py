@@ -247,8 +247,10 @@ class MemberStream(Stream):
                 if not self._pending or not self._pending.strip(b"\0"):
                     return False  # clean end (NUL padding after the last member is tolerated)
                 if not self._pending.startswith(self._magic):
-                    if not self._starts:
-                        raise CorruptInput(f"data at compressed offset {self._offset} is not {self._codec}")
+                    if not self._starts:  # not this codec at all: nothing of the file is readable
+                        start = self._offset
+                        self._resync(len(self._pending))  # drops everything, so the next call ends cleanly
+                        raise CorruptInput(f"data at compressed offset {start} is not {self._codec}")
                     start = self._offset
                     if not self._resync(1):
                         self.trailing_garbage += self._offset - start
