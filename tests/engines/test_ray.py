@@ -98,10 +98,10 @@ def _planted_corpus(folder: Path, n: int) -> Path:
 
 
 def test_planted_near_duplicates_same_as_local(engine_ray, tmp_path):
-    corpus = _planted_corpus(tmp_path / "corpus", 20_000)
+    corpus = _planted_corpus(tmp_path / "corpus", 5_000)  # 5,000: both engines in a few minutes on 2 cores
     paths, local, on_ray = _run_both(engine_ray, [str(corpus)], tmp_path)
     _assert_same(paths, local, on_ray)
-    assert local.clusters > 1000 and local.duplicates > 2000  # planted copies within the threshold
+    assert local.clusters > 250 and local.duplicates > 500  # planted copies within the threshold
 
 
 def test_border_pairs_are_decided_by_exact_jaccard_as_locally(engine_ray, tmp_path, monkeypatch):
