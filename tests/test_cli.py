@@ -160,7 +160,7 @@ def test_command_line_flags_override_the_config_file(tmp_path):
 
 def test_ray_engine_without_ray_names_the_extra(corpus, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails, as where the extra is not installed
-    monkeypatch.delitem(sys.modules, "cleaner.engine_ray", raising=False)
+    monkeypatch.delitem(sys.modules, "cleaner.engines.ray", raising=False)
     assert main([str(corpus), "-o", str(tmp_path / "out.jsonl"), "--engine", "ray"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install 'cleaner[ray]'" in err

@@ -144,7 +144,7 @@ def test_hostile_corpus_runs_through_with_every_record_accounted_for(tmp_path):
     # holds a shard's pages while handing them to a worker; the spread is not yet explained); decoding and
     # parsing the 50 MB line as a page would take it past a gigabyte.
     assert stats["peak_rss_mb"]["main"] < 800, stats["peak_rss_mb"]
-    assert stats["peak_rss_mb"]["worker"] < 450, stats["peak_rss_mb"]
+    assert stats["peak_rss_mb"]["worker"] < 700, stats["peak_rss_mb"]  # with the language model and spam lexicons loaded
 
 
 class SleepStage(Stage):

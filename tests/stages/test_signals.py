@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cleaner
+from cleaner.record import SIGNALS
 from cleaner.stages import signals as s
 
 TEXT = "Hello world.\nHello world.\n你好，世界！\nBuy now ★★"
@@ -72,7 +73,7 @@ def test_language():
 
 def test_every_record_carries_the_signals():
     doc = cleaner.clean_text(TEXT)  # line cleaning drops the repeated line: signals describe what is left
-    assert {name: doc.flags[name] for name in s.SIGNALS} == s.quality_signals(doc.text)
+    assert {name: doc.flags[name] for name in SIGNALS} == s.quality_signals(doc.text)
     assert doc.flags["lines"] == 3 and doc.flags["dup_line_frac"] == 0.0
 
 

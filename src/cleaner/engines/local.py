@@ -206,14 +206,15 @@ def run(inputs: list[str], output: str | Path, config: Config, *, rejects: str |
     problem = overwrites_input(files, {"output": output, "rejects": rejects, "stats": stats_path})
     if problem:
         raise RunError(problem)
-    lock = lock_output(output)
+    lock = None if remote.is_url(output) else lock_output(output)  # an object store has no flock
     try:
         remove_stale_temp_files([p for p in (output, rejects) if p and not remote.is_url(p)])
         prepare_work_folder(work, manifest(files, output, config), resume)
         return _run_locked(files, work, output, config, rejects, progress, process, workers, skipped,
                            started, cpu_start, index)
     finally:
-        unlock_output(output, lock)
+        if lock is not None:
+            unlock_output(output, lock)
 
 
 def _run_locked(files, work, output, config, rejects, progress, process, workers, skipped, started,
