@@ -58,13 +58,7 @@ class NavigationRule(LineRule):
         self._label_values(keys, verdicts)
         self._bullet_menus(lines, keys, verdicts)
         self._site_name(keys, verdicts)
-        out = []
-        for line, verdict in zip(lines, verdicts):
-            if verdict is None:
-                out.append(line)
-            else:
-                doc.remove(verdict, line)
-        return out
+        return self.keep(lines, verdicts, doc)
 
     def _classify(self, key: str, spaced: str) -> str | None:
         if not key:

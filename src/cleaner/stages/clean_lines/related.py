@@ -87,13 +87,7 @@ class RelatedBlockRule(LineRule):
         for j in range(n):
             if verdicts[j] is None and self.timestamp.matches(keys[j]):
                 verdicts[j] = "boilerplate:timestamp"
-        out = []
-        for line, verdict in zip(lines, verdicts):
-            if verdict is None:
-                out.append(line)
-            else:
-                doc.remove(verdict, line)
-        return out
+        return self.keep(lines, verdicts, doc)
 
     def _dated_rows(self, keys: list[str], verdicts: list[str | None]) -> None:
         row = [verdicts[i] is None and not ends_sentence(k) and self.dated_item.matches(k)

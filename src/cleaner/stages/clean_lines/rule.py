@@ -43,6 +43,17 @@ class LineRule:
     def __init__(self, config: Config) -> None:
         self.config = config
 
+    @staticmethod
+    def keep(lines: list[str], verdicts: list[str | None], doc: Document) -> list[str]:
+        """The lines whose verdict is None; each other line is recorded as removed by its verdict (rule name)."""
+        out = []
+        for line, verdict in zip(lines, verdicts):
+            if verdict is None:
+                out.append(line)
+            else:
+                doc.remove(verdict, line)
+        return out
+
     def families(self, *names: str) -> list[Family]:
         """The compiled families ``names`` of the boilerplate rule file (``Config.boilerplate_rules``)."""
         rules = load_rules(self.config.boilerplate_rules)
