@@ -6,7 +6,7 @@ the LSH buckets to a distributed group-by instead.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from ..document import Document
 from .clusters import DedupResult, assemble, link_pairs, roots
 from .lsh import band_keys, choose_bands, estimate_sd, link_candidates, spanning_forest
 from .shingles import Views
-from .signatures import Signatures, signatures_for, signatures_of_views
+from .signatures import BATCH_CHARACTERS, Signatures, signatures_for, signatures_of_views
 
 __all__ = ["DedupResult", "Signatures", "Views", "band_keys", "choose_bands", "confirmation_bounds", "dedup",
            "exact_jaccard_of_texts", "find_duplicates", "signatures_for", "signatures_of_views"]
@@ -34,10 +34,39 @@ def confirmation_bounds(config: Config) -> tuple[float, float]:
     return min(config.threshold + margin, 1.0), config.threshold - margin
 
 
+def pair_groups(pairs: np.ndarray, lengths: np.ndarray, budget: int = BATCH_CHARACTERS) -> Iterator[np.ndarray]:
+    """Positions into ``pairs`` (k, 2) in consecutive groups whose distinct texts (``lengths`` of each
+    index) hold at most ``budget`` characters, or one pair where that alone is more. The exact check
+    normalises a group's texts at a time, so the memory it holds does not grow with the pairs."""
+    start, rows, characters = 0, set(), 0
+    for k, pair in enumerate(pairs.tolist()):
+        if k > start and characters + sum(int(lengths[r]) for r in set(pair) - rows) > budget:
+            yield np.arange(start, k)
+            start, rows, characters = k, set(), 0
+        characters += sum(int(lengths[r]) for r in set(pair) - rows)
+        rows.update(pair)
+    if len(pairs) > start:
+        yield np.arange(start, len(pairs))
+
+
+def exact_jaccard_in_groups(pairs: np.ndarray, lengths: np.ndarray, views_of: Callable[[np.ndarray], Views],
+                            config: Config) -> np.ndarray:
+    """Exact Jaccard of ``pairs`` (k, 2), a :func:`pair_groups` group at a time; ``views_of(rows)``
+    gives the views of the (ascending, distinct) indices ``rows``."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    out = np.empty(len(pairs), dtype=np.float64)
+    for group in pair_groups(pairs, lengths):
+        needed = np.unique(pairs[group])
+        out[group] = views_of(needed).exact_jaccard(np.searchsorted(needed, pairs[group]), config)
+    return out
+
+
 def exact_jaccard_of_texts(texts: Sequence[str], pairs: np.ndarray, config: Config) -> np.ndarray:
     """Exact Jaccard of the pairs (k, 2) of indices into ``texts``, as :func:`dedup` computes it. A text's
     view and shingling do not depend on the other texts, so any subset holding the pairs' texts will do."""
-    return Views.from_texts(texts, config).exact_jaccard(pairs, config)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    return exact_jaccard_in_groups(pairs, lengths, lambda rows: Views.from_texts([texts[i] for i in rows.tolist()],
+                                                                                 config), config)
 
 
 def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Config | None = None,
@@ -57,15 +86,15 @@ def dedup(docs: Iterable[Document | str], threshold: float = 0.8, *, config: Con
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
 
     def check(pairs: np.ndarray) -> np.ndarray:  # views again for just the border pairs' texts
-        needed = np.unique(pairs)
-        return exact_jaccard_of_texts([texts[i] for i in needed.tolist()], np.searchsorted(needed, pairs), config)
+        return exact_jaccard_of_texts(texts, pairs, config)
 
     return find_duplicates(signatures_for(texts, config), lengths, config,
                            exact_jaccard=check if config.exact_jaccard else None)
 
 
 def find_duplicates(sigs: Signatures, lengths: np.ndarray, config: Config, *,
-                    exact_jaccard: Callable[[np.ndarray], np.ndarray] | None = None) -> DedupResult:
+                    exact_jaccard: Callable[[np.ndarray], np.ndarray] | None = None,
+                    keys: np.ndarray | None = None) -> DedupResult:
     """Clusters of near-duplicates from precomputed signatures.
 
     1. Texts with the same normalised view (same ``sigs.exact``, not 0) are linked directly.
@@ -83,6 +112,8 @@ def find_duplicates(sigs: Signatures, lengths: np.ndarray, config: Config, *,
        every reported pair is a confirmed one.
 
     ``lengths`` (clean text lengths) choose the representative: the longest text, then the earliest.
+    ``keys`` (n, bands): the texts' :func:`band_keys` where they are kept (:class:`cleaner.DedupIndex`);
+    the same candidates as without them, whose keys are then computed from ``sigs``.
 
     Memory beyond the signatures: about 70 bytes a text (union-find parents, the view-hash order and
     heads, one band's keys and sort order at a time), the spanning forest (24 bytes an edge) and one
@@ -110,7 +141,7 @@ def find_duplicates(sigs: Signatures, lengths: np.ndarray, config: Config, *,
     accept, low = confirmation_bounds(config.replace(num_perm=sigs.num_perm,
                                                      exact_jaccard=exact_jaccard is not None))
     lsh_edges, lsh_similarity, border = link_candidates(
-        sigs, universe, parent, threshold, accept, low)
+        sigs, universe, parent, threshold, accept, low, keys)
 
     edges = [exact_edges, lsh_edges]
     similarity = [np.ones(len(exact_edges)), lsh_similarity]

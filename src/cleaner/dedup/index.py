@@ -1,8 +1,9 @@
 """A persisted near-duplicate index, so that a new crawl is deduplicated against earlier ones.
 
 ``DedupIndex(path)`` keeps, per document, what :func:`cleaner.dedup.find_duplicates` needs to run again
-over every crawl together: the signature, the hash of the whole view, the clean length, the id, and the
-view itself (zlib-compressed UTF-8), which the exact check of pairs near the threshold shingles again.
+over every crawl together: the signature, its LSH band keys, the hash of the whole view, the clean
+length, the id, and the view itself (zlib-compressed UTF-8), which the exact check of pairs near the
+threshold shingles again.
 :meth:`DedupIndex.add` runs that joint dedup over the earlier documents and the new ones and reports the
 new ones' fields, so a later crawl's flags equal those of one run over all crawls together (on its own
 records), while earlier outputs stay as they were written.
@@ -11,6 +12,7 @@ On disk (``path``), append-only files and one small ``state.json``:
 
 =================  ==========================================================================
 ``signatures.u32``  ``num_perm`` ``uint32`` a document (memory-mapped)
+``bands.u64``       the signature's LSH band keys, ``bands`` ``uint64`` a document (memory-mapped)
 ``exact.u64``       hash of the whole view (``uint64``)
 ``flags.u8``        bit 0: has a signature; bit 1: word shingles
 ``lengths.i64``     clean text length, which picks a cluster's representative
@@ -20,11 +22,12 @@ On disk (``path``), append-only files and one small ``state.json``:
 ``state.json``      the committed document count and file sizes, the config, the batches added
 =================  ==========================================================================
 
-A document costs 4 * ``num_perm`` + 25 bytes plus its id and compressed view, about 1.2 bytes a
-character of Chinese text: some 2.8 KB for an article of 1,900 characters at 128 permutations
-(``tests/dedup/test_index.py`` measures it). Each :meth:`~DedupIndex.add` runs the LSH over every
-document in the index (memory-mapped, a band at a time) and reads back only the views of the pairs
-near the threshold.
+A document costs 4 * ``num_perm`` + 8 * ``bands`` + 25 bytes plus its id and compressed view, about
+1.2 bytes a character of Chinese text: 705 bytes + id + view at 128 permutations and threshold 0.8
+(21 bands), some 3 KB for an article of 1,900 characters (``tests/dedup/test_index.py`` measures it).
+Each :meth:`~DedupIndex.add` computes signatures and band keys for the new documents only; the LSH then
+groups the stored keys with theirs (memory-mapped, a band at a time), estimates the pairs that share
+a bucket from their signatures, and reads back only the views of the pairs near the threshold.
 
 Crash safety: data is appended past the committed sizes, flushed to disk, and only then is
 ``state.json`` replaced (write, fsync, rename). A kill at any point leaves the committed state intact;
@@ -45,15 +48,17 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
-from . import find_duplicates
+from . import exact_jaccard_in_groups, find_duplicates
+from .lsh import band_keys, choose_bands
 from .shingles import Views
-from .signatures import BATCH_TEXTS, Signatures, signatures_of_views
+from .signatures import Signatures, batches, signatures_of_views
 
 _STATE = "state.json"
 # (file name, dtype, values a document) of the fixed-width columns; num_perm for the signatures.
 _COLUMNS = (("exact.u64", np.uint64, 1), ("flags.u8", np.uint8, 1), ("lengths.i64", np.int64, 1),
             ("views.end.i64", np.int64, 1))
 _SIGNATURES = "signatures.u32"
+_BANDS = "bands.u64"
 _VIEWS = "views.bin"
 _IDS = "ids.jsonl"
 _HAS_SIGNATURE, _WORD_MODE = 1, 2
@@ -86,10 +91,13 @@ class DedupIndex:
         state_file = self.path / _STATE
         if state_file.exists():
             self.state = json.loads(state_file.read_text("utf-8"))
+            if "bands" not in self.state:
+                raise ValueError(f"{self.path}: index made before band keys were stored; rebuild it from its crawls")
             if self.state["config"] != matching:
                 raise ValueError(f"{self.path}: index made with {self.state['config']}, not {matching}")
         else:
-            self.state = {"count": 0, "views_bytes": 0, "ids_bytes": 0, "config": matching, "batches": []}
+            self.state = {"count": 0, "views_bytes": 0, "ids_bytes": 0, "config": matching, "batches": [],
+                          "bands": choose_bands(self.config.threshold, self.config.num_perm)[0]}
 
     def __len__(self) -> int:
         return self.state["count"]
@@ -101,12 +109,14 @@ class DedupIndex:
             return np.zeros((0, width) if width > 1 else 0, dtype=dtype)
         return np.memmap(self.path / name, dtype=dtype, mode="r", shape=(count, width) if width > 1 else (count,))
 
-    def _stored(self, count: int) -> tuple[Signatures, np.ndarray, np.ndarray, np.ndarray]:
-        """(signatures, lengths, word_mode, view ends) of the first ``count`` documents, memory-mapped."""
+    def _stored(self, count: int) -> tuple[Signatures, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(signatures, band keys, lengths, word_mode, view ends) of the first ``count`` documents,
+        memory-mapped."""
         exact, flags, lengths, ends = (self._column(name, dtype, width, count) for name, dtype, width in _COLUMNS)
         minhash = self._column(_SIGNATURES, np.uint32, self.config.num_perm, count)
-        return (Signatures(minhash, exact, (flags & _HAS_SIGNATURE) != 0), lengths, (flags & _WORD_MODE) != 0,
-                ends)
+        keys = self._column(_BANDS, np.uint64, self.state["bands"], count).reshape(count, self.state["bands"])
+        return (Signatures(minhash, exact, (flags & _HAS_SIGNATURE) != 0), keys, lengths,
+                (flags & _WORD_MODE) != 0, ends)
 
     def _ids(self, count: int) -> list[str]:
         if count == 0:
@@ -116,17 +126,17 @@ class DedupIndex:
 
     # --- the joint run ----------------------------------------------------------------------------------
 
-    def _matches(self, sigs: Signatures, lengths: np.ndarray, views_of, ids: list[str], first: int) -> IndexMatches:
-        """``find_duplicates`` over all of ``sigs``; the fields of documents ``first`` onwards, as ids.
-        ``views_of(rows)`` gives (view strings, word_mode) for the exact check."""
+    def _matches(self, sigs: Signatures, keys: np.ndarray, lengths: np.ndarray, views_of, ids: list[str],
+                 first: int) -> IndexMatches:
+        """``find_duplicates`` over all of ``sigs`` with their band ``keys``; the fields of documents
+        ``first`` onwards, as ids. ``views_of(rows)`` gives (view strings, word_mode) for the exact check."""
         config = self.config
 
         def check(pairs: np.ndarray) -> np.ndarray:
-            needed = np.unique(pairs)
-            views, word_mode = views_of(needed)
-            return Views.from_strings(views, word_mode).exact_jaccard(np.searchsorted(needed, pairs), config)
+            return exact_jaccard_in_groups(pairs, lengths, lambda rows: Views.from_strings(*views_of(rows)), config)
 
-        result = find_duplicates(sigs, lengths, config, exact_jaccard=check if config.exact_jaccard else None)
+        result = find_duplicates(sigs, lengths, config, exact_jaccard=check if config.exact_jaccard else None,
+                                 keys=keys)
         name = lambda i: None if i is None else ids[i]  # noqa: E731
         return IndexMatches([name(d) for d in result.duplicate_of[first:]], result.similarity[first:],
                             [name(r) for r in result.representative[first:]])
@@ -137,25 +147,29 @@ class DedupIndex:
         return [zlib.decompress(bytes(blob[starts[r]:ends[r]])).decode("utf-8") for r in rows.tolist()]
 
     @staticmethod
-    def _new_batch(texts: Sequence[str], config: Config) -> tuple[Signatures, list[str], np.ndarray]:
+    def _new_batch(texts: Sequence[str], config: Config) -> tuple[Signatures, np.ndarray, list[str], np.ndarray]:
+        """(signatures, band keys, view strings, word_mode) of new texts."""
         views = Views.from_texts(texts, config)
         strings = [views.codepoints[views.offsets[i]:views.offsets[i + 1]].tobytes().decode("utf-32-le")
                    for i in range(len(views))]
-        return signatures_of_views(views, config), strings, views.word_mode
+        sigs = signatures_of_views(views, config)
+        return sigs, band_keys(sigs, config), strings, views.word_mode
 
     # --- public ------------------------------------------------------------------------------------------
 
     def query(self, texts: Sequence[str], ids: Sequence[str] | None = None) -> IndexMatches:
         """The fields ``texts`` would get if added now (``ids`` name them in the result; default
-        ``"new:<k>"``), leaving the index as it is. Holds the index's signatures in memory once."""
+        ``"new:<k>"``), leaving the index as it is. Holds the index's signatures and band keys in memory
+        once."""
         texts = list(texts)
         ids = list(ids) if ids is not None else [f"new:{k}" for k in range(len(texts))]
         count = len(self)
-        stored, lengths, word_mode, ends = self._stored(count)
-        parts = [self._new_batch(texts[i:i + BATCH_TEXTS], self.config) for i in range(0, len(texts), BATCH_TEXTS)]
-        new_views = [v for _, views, _ in parts for v in views]
-        new_word_mode = np.concatenate([w for _, _, w in parts] or [np.zeros(0, dtype=bool)])
-        sigs = Signatures.concat([stored] + [s for s, _, _ in parts])
+        stored, stored_keys, lengths, word_mode, ends = self._stored(count)
+        parts = [self._new_batch(batch, self.config) for batch in batches(texts)]
+        new_views = [v for _, _, views, _ in parts for v in views]
+        new_word_mode = np.concatenate([w for _, _, _, w in parts] or [np.zeros(0, dtype=bool)])
+        sigs = Signatures.concat([stored] + [s for s, _, _, _ in parts])
+        keys = np.concatenate([stored_keys] + [k for _, k, _, _ in parts])
         all_word_mode = np.concatenate([word_mode, new_word_mode])
 
         def views_of(rows: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -164,12 +178,12 @@ class DedupIndex:
             return views, all_word_mode[rows]
 
         all_lengths = np.concatenate([lengths, np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))])
-        return self._matches(sigs, all_lengths, views_of, self._ids(count) + ids, count)
+        return self._matches(sigs, keys, all_lengths, views_of, self._ids(count) + ids, count)
 
     def add(self, texts: Iterable[str], ids: Sequence[str]) -> IndexMatches:
         """Add a crawl's documents (``texts`` in the order of ``ids``, which must be new to the index) and
         return their fields against everything added before and each other. ``texts`` may be any
-        iterable (read :data:`~cleaner.dedup.signatures.BATCH_TEXTS` at a time)."""
+        iterable (read a :func:`batch <cleaner.dedup.signatures.batches>` at a time)."""
         ids = list(ids)
         if len(set(ids)) != len(ids):
             raise ValueError("ids must be distinct")
@@ -181,11 +195,11 @@ class DedupIndex:
             end = len(self)
         else:  # committed before: the same joint run as then
             start, end = done["start"], done["end"]
-        sigs, lengths, word_mode, ends = self._stored(end)
+        sigs, keys, lengths, word_mode, ends = self._stored(end)
         if done is None:
             self.state["batches"].append({"key": key, "start": start, "end": end})
             self._commit()
-        return self._matches(sigs, lengths, lambda rows: (self._stored_views(rows, ends), word_mode[rows]),
+        return self._matches(sigs, keys, lengths, lambda rows: (self._stored_views(rows, ends), word_mode[rows]),
                              self._ids(end), start)
 
     # --- writing -----------------------------------------------------------------------------------------
@@ -195,7 +209,8 @@ class DedupIndex:
         not commit it."""
         self.path.mkdir(parents=True, exist_ok=True)
         count, num_perm = len(self), self.config.num_perm
-        sizes = {_SIGNATURES: count * num_perm * 4, _VIEWS: self.state["views_bytes"], _IDS: self.state["ids_bytes"]}
+        sizes = {_SIGNATURES: count * num_perm * 4, _BANDS: count * self.state["bands"] * 8,
+                 _VIEWS: self.state["views_bytes"], _IDS: self.state["ids_bytes"]}
         sizes.update({name: count * np.dtype(dtype).itemsize for name, dtype, _ in _COLUMNS})
         files = {}
         try:
@@ -204,19 +219,15 @@ class DedupIndex:
                 f.truncate(size)
             views_end = self.state["views_bytes"]
             added = 0
-            batch: list[str] = []
-            texts = iter(texts)
-            while True:
-                batch = [t for _, t in zip(range(BATCH_TEXTS), texts)]
-                if not batch:
-                    break
-                sigs, views, word_mode = self._new_batch(batch, self.config)
+            for batch in batches(texts):
+                sigs, keys, views, word_mode = self._new_batch(batch, self.config)
                 compressed = [zlib.compress(v.encode("utf-8"), 6) for v in views]
                 ends = views_end + np.cumsum([len(c) for c in compressed], dtype=np.int64)
                 views_end = int(ends[-1])
                 flags = sigs.has_signature.astype(np.uint8) * _HAS_SIGNATURE | word_mode.astype(np.uint8) * _WORD_MODE
                 lengths = np.fromiter((len(t) for t in batch), dtype=np.int64, count=len(batch))
                 files[_SIGNATURES].write(np.ascontiguousarray(sigs.minhash, dtype=np.uint32).tobytes())
+                files[_BANDS].write(np.ascontiguousarray(keys, dtype=np.uint64).tobytes())
                 for (name, dtype, _), column in zip(_COLUMNS, (sigs.exact, flags, lengths, ends)):
                     files[name].write(np.asarray(column, dtype=dtype).tobytes())
                 files[_VIEWS].write(b"".join(compressed))

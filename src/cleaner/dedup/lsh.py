@@ -166,8 +166,9 @@ def _link_band(minhash, universe, keys, order, window, accept, low, parent):
 
 
 def link_candidates(sigs: Signatures, universe: np.ndarray, parent: np.ndarray, threshold: float,
-                    accept: float, low: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    accept: float, low: float, keys: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Run every band over the texts ``universe`` (doc indices), linking confirmed pairs in ``parent``.
+    ``keys``: the texts' :func:`band_keys` where they are stored (a persisted index), else computed here.
 
     Pairs whose estimate is at least ``accept`` are linked; pairs in ``[low, accept)`` come back for an
     exact check. Returns the :func:`spanning_forest` of the accepted pairs (m, 2) with their estimates
@@ -178,9 +179,10 @@ def link_candidates(sigs: Signatures, universe: np.ndarray, parent: np.ndarray, 
     forest, forest_similarity = np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.float64)
     border = []
     for band in range(bands):
-        keys = _band_key(sigs.minhash, universe, band * rows, rows)
-        order = np.argsort(keys, kind="stable")
-        pairs, similarity, band_border = _link_band(sigs.minhash, universe, keys, order, WINDOW, accept, low,
+        band_key = (_band_key(sigs.minhash, universe, band * rows, rows) if keys is None
+                    else np.asarray(keys[:, band])[universe])
+        order = np.argsort(band_key, kind="stable")
+        pairs, similarity, band_border = _link_band(sigs.minhash, universe, band_key, order, WINDOW, accept, low,
                                                     parent)
         if len(pairs):
             forest, forest_similarity = spanning_forest(np.concatenate([forest[:, 0], pairs[:, 0]]),

@@ -15,7 +15,7 @@ speed of 64-bit arithmetic; the tests check that the estimate stays unbiased aga
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +28,26 @@ from .compiled import kernel
 from .shingles import Views, shingle_hashes, shingle_sizes, tokens_of, view_hash
 
 PERMUTATION_SEED = 0x5EED_C1EA_2E12
-# Texts are normalised and hashed this many at a time, so the flat code point arrays stay small.
+# Texts are normalised and hashed at most this many, and this many characters, at a time: a batch's
+# flat code point arrays (about 16 bytes a character at their peak) stay near 16 MB whatever the corpus.
 BATCH_TEXTS = 8192
+BATCH_CHARACTERS = 1 << 20
 PARALLEL_CHUNK = 32
+
+
+def batches(texts: Iterable[str]) -> Iterator[list[str]]:
+    """``texts`` in consecutive batches of at most :data:`BATCH_TEXTS` texts and, unless one text is
+    longer, :data:`BATCH_CHARACTERS` characters."""
+    batch: list[str] = []
+    characters = 0
+    for text in texts:
+        if batch and (len(batch) == BATCH_TEXTS or characters + len(text) > BATCH_CHARACTERS):
+            yield batch
+            batch, characters = [], 0
+        batch.append(text)
+        characters += len(text)
+    if batch:
+        yield batch
 
 
 def permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
@@ -170,9 +187,16 @@ def signatures_of_views(views: Views, config: Config) -> Signatures:
 
 
 def signatures_for(texts: Sequence[str], config: Config) -> Signatures:
-    """Normalise ``texts`` and compute their signatures, :data:`BATCH_TEXTS` texts at a time."""
-    parts = [signatures_of_views(Views.from_texts(texts[i:i + BATCH_TEXTS], config), config)
-             for i in range(0, len(texts), BATCH_TEXTS)]
-    if not parts:
-        return signatures_of_views(Views.from_strings([], np.zeros(0, dtype=bool)), config)
-    return parts[0] if len(parts) == 1 else Signatures.concat(parts)
+    """Normalise ``texts`` and compute their signatures, a :func:`batch <batches>` at a time, into
+    arrays allocated once for all of them."""
+    n = len(texts)
+    sigs = Signatures(np.empty((n, config.num_perm), dtype=np.uint32), np.empty(n, dtype=np.uint64),
+                      np.empty(n, dtype=bool))
+    start = 0
+    for batch in batches(texts):
+        part = signatures_of_views(Views.from_texts(batch, config), config)
+        end = start + len(batch)
+        sigs.minhash[start:end], sigs.exact[start:end], sigs.has_signature[start:end] = (
+            part.minhash, part.exact, part.has_signature)
+        start = end
+    return sigs
