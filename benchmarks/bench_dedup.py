@@ -15,7 +15,12 @@ character 5-grams of the comparison view, 128 permutations:
 - rensa: the same with ``RMinHash`` and ``RMinHashLSH`` (its per-document API).
 
 Each engine runs in its own process on texts read from a file, so that its peak memory is its own: the
-peak resident set above what the process held with the texts loaded (imports and all else counted).
+peak resident set above what the process held with the texts loaded (imports and all else counted),
+and, as "base", the part of it already held after the imports and a warm-up call on a few texts
+(libraries, numba's compiled kernels loaded from its cache, lookup tables), before the timed run. Peak
+minus base is what grows with the texts. With ``--reference-sample N`` the references run on the first
+N texts only; memory is then compared on those same texts: cleaner runs on them once more
+("cleaner@N"), and the last line sets its peak against the references'.
 Quality is measured against exact Jaccard of the 5-gram sets over every pair inside a planted group or
 in a reported cluster: recall of the pairs at or above the threshold (found when both texts share a
 cluster), precision of the reported pairs (cleaner: ``(i, duplicate_of[i])``; the references: their
@@ -100,16 +105,25 @@ def reference_engine(texts: list[str], threshold: float, signature, lsh) -> tupl
     return edges, uf.clusters()
 
 
+def warm_up(texts: list[str], signature) -> int:
+    """A reference's view and signature of a few texts, as cleaner's warm-up call; the resident set after."""
+    from cleaner.dedup.view import comparison_view
+
+    for text in texts[:64]:
+        signature(shingle_strings(comparison_view(text)))
+    return rss_bytes()
+
+
 def worker(engine: str, texts_path: str, threshold: float, out_path: str) -> None:
     """One engine on the texts in ``texts_path``; its pairs, clusters, seconds and peak memory to ``out_path``."""
     with open(texts_path, "rb") as f:
         texts = pickle.load(f)
     base = rss_bytes()
-    start = time.perf_counter()
     if engine == "cleaner":
         from cleaner import Config, dedup
 
         dedup(texts[:64], threshold)  # compile or load the cached kernels: not part of the time (but of the memory)
+        warm = rss_bytes()
         start = time.perf_counter()
         result = dedup(texts, threshold, config=Config(num_perm=NUM_PERM, cjk_shingle_size=SHINGLE))
         edges = [(i, d) for i, d in enumerate(result.duplicate_of) if d is not None]
@@ -122,6 +136,8 @@ def worker(engine: str, texts_path: str, threshold: float, out_path: str) -> Non
             m.update_batch([s.encode("utf-8") for s in shingles])
             return m
 
+        warm = warm_up(texts, signature)
+        start = time.perf_counter()
         edges, clusters = reference_engine(texts, threshold, signature,
                                            MinHashLSH(threshold=threshold, num_perm=NUM_PERM))
     else:
@@ -132,12 +148,15 @@ def worker(engine: str, texts_path: str, threshold: float, out_path: str) -> Non
             m.update(list(shingles))
             return m
 
+        warm = warm_up(texts, signature)
+        start = time.perf_counter()
         edges, clusters = reference_engine(texts, threshold, signature,
                                            RMinHashLSH(threshold=threshold, num_perm=NUM_PERM, num_bands=RENSA_BANDS))
     seconds = time.perf_counter() - start
     peak = peak_rss_bytes()
     with open(out_path, "wb") as f:
-        pickle.dump({"edges": edges, "clusters": clusters, "seconds": seconds, "peak_mb": (peak - base) / 2**20}, f)
+        pickle.dump({"edges": edges, "clusters": clusters, "seconds": seconds, "peak_mb": (peak - base) / 2**20,
+                     "base_mb": (warm - base) / 2**20}, f)
 
 
 def true_jaccard(views: list[str], groups: list[list[int]]) -> dict[tuple[int, int], float]:
@@ -214,7 +233,7 @@ def main() -> None:
               f"texts, for their peak memory.")
 
     print(f"\n{'engine':12s} {'seconds':>8s} {'texts/s':>9s} {'cleaner is':>11s} {'recall':>7s} {'precision':>9s} "
-          f"{'peak MB':>8s}")
+          f"{'base MB':>8s} {'peak MB':>8s}")
     cleaner_seconds = results["cleaner"]["seconds"] if "cleaner" in results else None
     for engine, r in results.items():
         found = {(a, b) for c in r["clusters"] for a, b in itertools.combinations(sorted(c), 2)}
@@ -225,9 +244,14 @@ def main() -> None:
         ratio = (f"{r['seconds'] / cleaner_seconds:10.1f}x" if cleaner_seconds and not engine.startswith("cleaner")
                  else f"{'':11s}")
         print(f"{engine:12s} {r['seconds']:8.1f} {n / r['seconds']:9.0f} {ratio} {recall:7.4f} {precision:9.4f} "
-              f"{r['peak_mb']:8.0f}")
+              f"{r['base_mb']:8.0f} {r['peak_mb']:8.0f}")
     print(f"({len(truth)} pairs checked exactly, {len(true_pairs)} at or above {t}; 'cleaner is': how many times "
-          f"faster than that engine; peak MB: resident memory above the loaded texts)")
+          f"faster than that engine; peak MB: resident memory above the loaded texts, base MB: the part held after "
+          f"imports and warm-up)")
+    same = f"cleaner@{sample}" if sample < n else "cleaner"
+    if same in results:
+        print(f"peak memory on the same {sample} texts: " + ", ".join(
+            f"{name} {results[name]['peak_mb']:.0f} MB" for name in [same, *(e for e in ENGINES[1:] if e in results)]))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Near-duplicate detection: kernels against a pure-Python reference, LSH maths, clusters, real groups."""
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import os
@@ -17,10 +18,12 @@ from hypothesis import strategies as st
 
 import cleaner
 from cleaner import Config, Document
-from cleaner.dedup import Signatures, Views, band_keys, choose_bands, dedup, find_duplicates, signatures_for
+from cleaner.dedup import signatures as signatures_module
+from cleaner.dedup import (Signatures, Views, band_keys, choose_bands, dedup, exact_jaccard_in_groups, find_duplicates,
+                           pair_groups, signatures_for)
 from cleaner.dedup.compiled import kernel
 from cleaner.dedup.lsh import WINDOW, candidate_probability
-from cleaner.dedup.signatures import permutations, signatures_of_views
+from cleaner.dedup.signatures import batches, permutations, signatures_of_views
 from cleaner.dedup.view import comparison_view, comparison_words
 
 from conftest import SEEDS
@@ -132,6 +135,60 @@ def test_signatures_do_not_depend_on_the_batch():
     parts = Signatures.concat([signatures_for(texts[:2], CONFIG), signatures_for(texts[2:], CONFIG)])
     assert np.array_equal(whole.minhash, parts.minhash)
     assert np.array_equal(whole.exact, parts.exact)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=30), st.integers(1, 8), st.integers(1, 100))
+def test_batches_keep_order_and_bounds(lengths, most_texts, most_characters):
+    texts = ["字" * k for k in lengths]
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(signatures_module, "BATCH_TEXTS", most_texts)
+        m.setattr(signatures_module, "BATCH_CHARACTERS", most_characters)
+        got = list(batches(iter(texts)))
+    assert [t for batch in got for t in batch] == texts
+    for batch in got:
+        assert 0 < len(batch) <= most_texts
+        assert len(batch) == 1 or sum(map(len, batch)) <= most_characters
+
+
+def test_signatures_in_small_batches_equal_one_batch(monkeypatch):
+    rng = random.Random(5)
+    texts = ["".join(article(rng, 8)) for _ in range(9)]
+    whole = signatures_for(texts, CONFIG)
+    monkeypatch.setattr(signatures_module, "BATCH_CHARACTERS", 300)
+    small = signatures_for(texts, CONFIG)
+    assert np.array_equal(whole.minhash, small.minhash) and np.array_equal(whole.exact, small.exact)
+    assert np.array_equal(whole.has_signature, small.has_signature)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), max_size=25), st.integers(1, 60))
+def test_pair_groups_cover_the_pairs_in_order_within_the_budget(pairs, budget):
+    lengths = np.arange(1, 11) * 3
+    pairs = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    groups = list(pair_groups(pairs, lengths, budget))
+    assert np.array_equal(np.concatenate(groups) if groups else np.zeros(0), np.arange(len(pairs)))
+    for group in groups:
+        assert len(group) == 1 or lengths[np.unique(pairs[group])].sum() <= budget
+
+
+def test_exact_check_in_groups_equals_one_group(monkeypatch):
+    rng = random.Random(6)
+    base = article(rng)
+    texts = ["".join(base), "".join(edited(base, rng, 0.2)), "".join(article(rng)), "".join(edited(base, rng, 0.1))]
+    pairs = np.array([[0, 1], [0, 3], [1, 3], [2, 3], [0, 2]])
+    whole = Views.from_texts(texts).exact_jaccard(pairs, CONFIG)
+    budget = max(map(len, texts)) * 2  # at most two texts normalised at a time
+    lengths = np.array([len(t) for t in texts])
+    seen = []
+
+    def views_of(rows):
+        seen.append(rows.tolist())
+        return Views.from_texts([texts[i] for i in rows.tolist()])
+
+    monkeypatch.setattr(importlib.import_module("cleaner.dedup"), "pair_groups", lambda p, n: pair_groups(p, n, budget))
+    assert np.array_equal(exact_jaccard_in_groups(pairs, lengths, views_of, CONFIG), whole)
+    assert len(seen) > 1 and all(lengths[rows].sum() <= budget for rows in seen)
 
 
 def test_estimate_is_unbiased_against_exact_jaccard():

@@ -1,12 +1,16 @@
 """The persisted index: crawl after crawl equals one run over all crawls; safe against a kill."""
 from __future__ import annotations
 
+import json
 import random
 
+import numpy as np
 import opencc
 import pytest
 
 from cleaner import Config, DedupIndex, dedup
+from cleaner.dedup import Signatures, band_keys, choose_bands
+from cleaner.dedup import lsh
 from cleaner.dedup.index import IndexMatches
 from cleaner.dedup.view import comparison_view
 from cleaner.stages.spin import load_spin_lexicon
@@ -68,6 +72,50 @@ def test_second_crawl_flags_equal_one_run_over_both(tmp_path):
     assert len(DedupIndex(tmp_path / "idx")) == len(first) + len(second)
 
 
+def test_third_crawl_flags_equal_one_run_over_all_three(tmp_path):
+    first, ids_first, second, ids_second = crawls(5)
+    rng = random.Random(105)  # not the crawls' seed, or the new article would be first[0] again
+    third = [second[0], first[5], second[5], "".join(article(rng, 20))]
+    ids_third = [f"c{k}" for k in range(len(third))]
+    DedupIndex(tmp_path / "idx").add(first, ids_first)
+    DedupIndex(tmp_path / "idx").add(second, ids_second)
+    got = DedupIndex(tmp_path / "idx").add(third, ids_third)
+    assert got == joint(first + second, ids_first + ids_second, third, ids_third)
+    assert got.cluster[0] == "a1" and got.duplicate_of[1] == "a5" and got.duplicate_of[2] == "b5"
+    assert got.cluster[3] is None
+
+
+def test_an_add_hashes_band_keys_of_the_new_documents_only(tmp_path, monkeypatch):
+    first, ids_first, second, ids_second = crawls(6)
+    DedupIndex(tmp_path / "idx").add(first, ids_first)
+    hashed = []
+    real = lsh._band_key
+
+    def counting(minhash, rows_of, first_column, rows):
+        hashed.append(len(rows_of))
+        return real(minhash, rows_of, first_column, rows)
+
+    monkeypatch.setattr(lsh, "_band_key", counting)
+    index = DedupIndex(tmp_path / "idx")
+    got = index.add(second, ids_second)
+    bands, _ = choose_bands(index.config.threshold, index.config.num_perm)
+    assert sum(hashed) == len(second) * bands  # the stored documents' keys are read, not computed again
+    assert got == joint(first, ids_first, second, ids_second)
+    stored, keys, *_ = index._stored(len(index))
+    monkeypatch.setattr(lsh, "_band_key", real)
+    assert np.array_equal(keys, band_keys(Signatures(np.array(stored.minhash), stored.exact, stored.has_signature),
+                                          index.config))
+
+
+def test_an_index_without_band_keys_asks_for_a_rebuild(tmp_path):
+    DedupIndex(tmp_path / "idx").add(["今天天气很好我们去公园散步吧"], ["x"])
+    state = json.loads((tmp_path / "idx" / "state.json").read_text("utf-8"))
+    del state["bands"]
+    (tmp_path / "idx" / "state.json").write_text(json.dumps(state), "utf-8")
+    with pytest.raises(ValueError, match="rebuild"):
+        DedupIndex(tmp_path / "idx")
+
+
 def test_query_leaves_the_index_alone(tmp_path):
     first, ids_first, second, ids_second = crawls(1)
     index = DedupIndex(tmp_path / "idx")
@@ -126,4 +174,6 @@ def test_size_per_document(tmp_path):
     characters = sum(map(len, texts)) / len(texts)
     per_document = size / len(texts)
     print(f"{per_document:.0f} bytes a document of {characters:.0f} characters")
-    assert 4 * 128 < per_document < 4 * 128 + 25 + 20 + characters * 1.5  # 1.2 bytes a character here
+    fixed = 4 * 128 + 8 * choose_bands(0.8, 128)[0] + 25  # signature, band keys, the fixed-width columns
+    assert fixed == 705  # as the module docstring says
+    assert fixed < per_document < fixed + 20 + characters * 1.5  # 1.2 bytes a character here

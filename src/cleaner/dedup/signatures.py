@@ -32,7 +32,7 @@ PERMUTATION_SEED = 0x5EED_C1EA_2E12
 # flat code point arrays (about 16 bytes a character at their peak) stay near 16 MB whatever the corpus.
 BATCH_TEXTS = 8192
 BATCH_CHARACTERS = 1 << 20
-PARALLEL_CHUNK = 32
+PARALLEL_CHUNK = 8
 
 
 def batches(texts: Iterable[str]) -> Iterator[list[str]]:

@@ -43,7 +43,7 @@ _APOSTROPHES = "'\u2019\u02bc"
 _SPACE = ord(" ")
 # Conjoining Hangul jamo (leading, vowel, trailing; old jamo extensions A and B): NFKC composes them.
 _JAMO = ((0x1100, 0x11FF), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
-_PARALLEL_CHUNK = 32
+_PARALLEL_CHUNK = 8
 
 
 @functools.cache
