@@ -61,6 +61,7 @@ _CHECKS = (
     ("min_extracted_chars", "a whole number >= 0", _whole(0)),
     ("spin_min_forms", "a whole number >= 1", _whole(1)),
     ("exact_jaccard", "true or false", _flag),
+    ("one_permutation", "true or false", _flag),
     ("id_field", "a column name", _text),
     ("text_field", "a column name", _text),
     ("html_field", "a column name", _text),
@@ -110,6 +111,7 @@ class Config:
     filters: tuple[str, ...] = ()  # rules like "language_score<0.5": a document one fires on is rejected (filtered)
     # dedup accuracy
     exact_jaccard: bool = True     # decide pairs whose signature estimate is near the threshold by their exact Jaccard
+    one_permutation: bool = False  # signatures by one-permutation hashing with densification (cleaner.dedup.signatures)
     # tabular input (JSONL, Parquet, Arrow): which column is which, and input columns carried to the output
     id_field: str = "id"
     text_field: str = "text"

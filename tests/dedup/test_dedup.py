@@ -74,6 +74,26 @@ def ref_signature(view: str, word_mode: bool, size: int, num_perm: int) -> list[
     return [min((int(a) * (x >> 32) + int(b)) & 0xFFFFFFFF for x in shingles) for a, b in zip(mult, add)]
 
 
+def ref_one_permutation(view: str, word_mode: bool, size: int, num_perm: int) -> list[int] | None:
+    """One-permutation hashing with optimal densification, as the signatures module describes it."""
+    shingles = ref_shingles(ref_tokens(view, word_mode), size)
+    if not shingles:
+        return None
+    bins: dict[int, int] = {}
+    for x in shingles:
+        position = ((x >> 32) * num_perm) >> 32
+        bins[position] = min(bins.get(position, 0xFFFFFFFF), x & 0xFFFFFFFF)
+    out = []
+    for p in range(num_perm):
+        attempt = 1
+        probe = p
+        while probe not in bins:
+            probe = ((ref_mix64((p * STEP + attempt) & MASK64) >> 32) * num_perm) >> 32
+            attempt += 1
+        out.append(bins[probe])
+    return out
+
+
 def ref_jaccard(view_a: str, view_b: str, size: int = 5) -> float:
     a = {view_a[i:i + size] for i in range(len(view_a) - size + 1)}
     b = {view_b[i:i + size] for i in range(len(view_b) - size + 1)}
@@ -126,6 +146,36 @@ def test_signature_kernel_equals_python_reference(views, num_perm):
         if expected is not None:
             assert sigs.minhash[i].tolist() == expected
         assert (sigs.exact[i] == 0) == (not ref_tokens(view, word_mode))
+
+
+@settings(max_examples=60, deadline=None)
+@given(views=st.lists(st.one_of(view_text.map(lambda v: (v, False)), word_view.map(lambda v: (v, True))),
+                      min_size=1, max_size=6),
+       num_perm=st.sampled_from([1, 7, 16, 128]))
+def test_one_permutation_kernel_equals_python_reference(views, num_perm):
+    config = Config(num_perm=num_perm, cjk_shingle_size=3, word_shingle_size=2, one_permutation=True)
+    flat = Views.from_strings([v for v, _ in views], np.array([w for _, w in views]))
+    sigs = signatures_of_views(flat, config)
+    for i, (view, word_mode) in enumerate(views):
+        expected = ref_one_permutation(view, word_mode, 2 if word_mode else 3, num_perm)
+        assert sigs.has_signature[i] == (expected is not None)
+        if expected is not None:
+            assert sigs.minhash[i].tolist() == expected
+
+
+def test_one_permutation_estimate_is_unbiased_and_finds_the_same_groups():
+    rng = random.Random(21)
+    config = Config(one_permutation=True)
+    pairs = []
+    for _ in range(60):
+        base = article(rng)
+        pairs.append(("".join(base), "".join(edited(base, rng, rng.uniform(0.0, 0.5)))))
+    texts = [t for pair in pairs for t in pair]
+    sigs = signatures_for(texts, config)
+    errors = np.array([np.mean(sigs.minhash[2 * k] == sigs.minhash[2 * k + 1])
+                       - ref_jaccard(comparison_view(a), comparison_view(b)) for k, (a, b) in enumerate(pairs)])
+    assert abs(errors.mean()) < 0.02 and np.abs(errors).max() < 0.2
+    assert dedup(texts, config=config).clusters == dedup(texts).clusters
 
 
 def test_signatures_do_not_depend_on_the_batch():

@@ -63,7 +63,8 @@ _VIEWS = "views.bin"
 _IDS = "ids.jsonl"
 _HAS_SIGNATURE, _WORD_MODE = 1, 2
 # The config fields that decide signatures and matches: an index is only reopened with the same ones.
-_MATCHING = ("threshold", "num_perm", "cjk_shingle_size", "word_shingle_size", "spin_pairs", "exact_jaccard")
+_MATCHING = ("threshold", "num_perm", "cjk_shingle_size", "word_shingle_size", "spin_pairs", "exact_jaccard",
+             "one_permutation")
 
 
 @dataclass

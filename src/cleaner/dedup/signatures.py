@@ -12,6 +12,14 @@ bijection of 32-bit values, and which value is smallest is decided by the top bi
 Dietzfelbinger's multiply-shift hash of x (universal: two inputs collide with probability about 2^-l in
 the top l bits). Working in 32-bit lanes lets one AVX-512 instruction hash 16 shingles (AVX2: 8), three times the
 speed of 64-bit arithmetic; the tests check that the estimate stays unbiased against exact Jaccard.
+
+With ``Config.one_permutation``, one hash per shingle fills all positions instead (one-permutation
+hashing, Li, Owen and Zhang 2012): the top 32 bits of the shingle's hash pick its bin (multiply-shift
+onto ``num_perm`` bins), and each bin keeps the least low 32 bits that fall in it. A bin that no shingle
+reaches (only in texts with few shingles) copies the bin that a fixed probe sequence of its own index
+reaches first among the filled ones (optimal densification, Shrivastava 2017): texts that share it fill
+it alike, so agreeing positions still estimate J. Both kinds estimate J with about the same error on
+texts of hundreds of shingles or more; they do not compare with each other.
 """
 from __future__ import annotations
 
@@ -25,7 +33,7 @@ from numba import prange
 
 from ..config import Config
 from .compiled import kernel
-from .shingles import Views, shingle_hashes, shingle_sizes, tokens_of, view_hash
+from .shingles import STEP, Views, mix64, shingle_hashes, shingle_sizes, tokens_of, view_hash
 
 PERMUTATION_SEED = 0x5EED_C1EA_2E12
 # Texts are normalised and hashed at most this many, and this many characters, at a time: a batch's
@@ -170,6 +178,34 @@ def _minhash_batch(codepoints, offsets, word_mode, cjk_size, word_size, mult, ad
             minhash[d, num_perm - 1] = low0
 
 
+@kernel(parallel=True)
+def _one_permutation_batch(codepoints, offsets, word_mode, cjk_size, word_size, num_perm, minhash, exact,
+                           has_signature):
+    n = offsets.size - 1
+    for d in prange(n):
+        tokens = tokens_of(codepoints, offsets[d], offsets[d + 1], word_mode[d])
+        exact[d] = view_hash(tokens)
+        shingles = shingle_hashes(tokens, word_size if word_mode[d] else cjk_size)
+        has_signature[d] = shingles.size > 0
+        filled = np.zeros(num_perm, dtype=np.bool_)
+        minhash[d, :] = np.uint32(0xFFFFFFFF)
+        for s in range(shingles.size):
+            h = shingles[s]
+            position = ((h >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
+            minhash[d, position] = min(minhash[d, position], np.uint32(h & np.uint64(0xFFFFFFFF)))
+            filled[position] = True
+        if shingles.size == 0:
+            continue
+        for p in range(num_perm):  # densification: probe (p, 1), (p, 2), ... until a filled bin
+            attempt = np.uint64(1)
+            while not filled[p]:
+                probe = ((mix64(np.uint64(p) * STEP + attempt) >> np.uint64(32)) * np.uint64(num_perm)) >> np.uint64(32)
+                if filled[probe]:
+                    minhash[d, p] = minhash[d, probe]
+                    break
+                attempt += np.uint64(1)
+
+
 def signatures_of_views(views: Views, config: Config) -> Signatures:
     """Signatures of already-normalised views (see :class:`cleaner.dedup.shingles.Views`)."""
     cjk_size, word_size = shingle_sizes(config)
@@ -181,8 +217,12 @@ def signatures_of_views(views: Views, config: Config) -> Signatures:
     if n:
         # Small chunks handed out as threads free up: texts differ in length and the cores may be shared.
         with numba.parallel_chunksize(PARALLEL_CHUNK):
-            _minhash_batch(views.codepoints, views.offsets, views.word_mode, cjk_size, word_size, mult, add,
-                           minhash, exact, has_signature)
+            if config.one_permutation:
+                _one_permutation_batch(views.codepoints, views.offsets, views.word_mode, cjk_size, word_size,
+                                       config.num_perm, minhash, exact, has_signature)
+            else:
+                _minhash_batch(views.codepoints, views.offsets, views.word_mode, cjk_size, word_size, mult, add,
+                               minhash, exact, has_signature)
     return Signatures(minhash, exact, has_signature)
 
 
