@@ -20,7 +20,9 @@ Each engine runs in its own process on texts read from a file, so that its peak 
 peak resident set above what the process held with the texts loaded (imports and all else counted),
 and, as "base", the part of it already held after the imports and a warm-up call on a few texts
 (libraries, numba's compiled kernels loaded from its cache, lookup tables), before the timed run. Peak
-minus base is what grows with the texts. With ``--reference-sample N`` the references run on the first
+minus base is what grows with the texts. cleaner's base holds numba's runtime with the compiled kernels
+and the view's lookup tables; the references' base holds their library and numba's import (their view,
+``comparison_view``, lives in a module that imports numba) but not its runtime. With ``--reference-sample N`` the references run on the first
 N texts only; memory is then compared on those same texts: cleaner runs on them once more
 ("cleaner@N"), and the last line sets its peak against the references'.
 Quality is measured against exact Jaccard of the 5-gram sets over every pair inside a planted group or
