@@ -276,6 +276,18 @@ def _compact(buf, starts, lengths, views, view_offsets):
         views[view_offsets[d]:view_offsets[d] + lengths[d]] = buf[starts[d]:starts[d] + lengths[d]]
 
 
+@kernel()
+def _compact_in_place(buf, starts, lengths):
+    """Move the views to the front of ``buf``, in order: each view starts where its text did and is no
+    longer than it, so it moves left past nothing unread. Cheaper than :func:`_compact`'s fresh array
+    (whose first write of every page is a page fault)."""
+    w = 0
+    for d in range(lengths.size):
+        for k in range(lengths[d]):
+            buf[w + k] = buf[starts[d] + k]
+        w += lengths[d]
+
+
 @functools.cache
 def _t2s_trie() -> Trie:
     return Trie(t2s_phrases())
@@ -305,11 +317,16 @@ def comparison_views(texts: list[str], lexicon: SpinLexicon | None = None) -> tu
         _views_in_place(buf, offsets, fold, expansions, exp_offsets, t2s_characters(), *_t2s_trie().arrays,
                         *_spin_trie(lexicon).arrays, lengths)
         starts = offsets[:-1].copy()
-        for d in np.flatnonzero(lengths < 0).tolist():  # rare: see the module docstring
+        fallbacks = np.flatnonzero(lengths < 0).tolist()
+        for d in fallbacks:  # rare: see the module docstring
             view = code_points(comparison_view(texts[d], lexicon)).astype(np.int32)
             starts[d], lengths[d] = buf.size, view.size
             buf = np.concatenate([buf, view])
         view_offsets = _offsets(lengths)
-        views = np.empty(view_offsets[-1], dtype=np.int32)
-        _compact(buf, starts, lengths, views, view_offsets)
+        if fallbacks:  # a view of those may be longer than its text, and lies at the end
+            views = np.empty(view_offsets[-1], dtype=np.int32)
+            _compact(buf, starts, lengths, views, view_offsets)
+        else:
+            _compact_in_place(buf, starts, lengths)
+            views = buf[:view_offsets[-1]]
     return views.view(np.uint32), view_offsets
