@@ -20,7 +20,8 @@ Each engine runs in its own process on texts read from a file, so that its peak 
 peak resident set above what the process held with the texts loaded (imports and all else counted),
 and, as "base", the part of it already held after the imports and a warm-up call on a few texts
 (libraries, numba's compiled kernels loaded from its cache, lookup tables), before the timed run. Peak
-minus base is what grows with the texts. cleaner's base holds numba's runtime with the compiled kernels
+minus base is what grows with the texts. Seconds are wall time, which other jobs on a shared machine
+stretch; the CPU seconds of each engine (all its threads) are printed beside them. cleaner's base holds numba's runtime with the compiled kernels
 and the view's lookup tables; the references' base holds their library and numba's import (their view,
 ``comparison_view``, lives in a module that imports numba) but not its runtime. With ``--reference-sample N`` the references run on the first
 N texts only; memory is then compared on those same texts: cleaner runs on them once more
@@ -36,6 +37,7 @@ import argparse
 import itertools
 import os
 import pickle
+import resource
 import subprocess
 import sys
 import tempfile
@@ -56,6 +58,12 @@ ENGINES = ("cleaner", "cleaner-oph", "datasketch", "rensa")
 def rss_bytes() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process, all its threads, user and system."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_bytes() -> int:
@@ -129,7 +137,7 @@ def worker(engine: str, texts_path: str, threshold: float, out_path: str) -> Non
         config = Config(num_perm=NUM_PERM, cjk_shingle_size=SHINGLE, one_permutation=engine == "cleaner-oph")
         dedup(texts[:64], threshold, config=config)  # compile or load the cached kernels: not part of the time
         warm = rss_bytes()                           # (but of the memory)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         result = dedup(texts, threshold, config=config)
         edges = [(i, d) for i, d in enumerate(result.duplicate_of) if d is not None]
         clusters = result.clusters
@@ -142,7 +150,7 @@ def worker(engine: str, texts_path: str, threshold: float, out_path: str) -> Non
             return m
 
         warm = warm_up(texts, signature)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         edges, clusters = reference_engine(texts, threshold, signature,
                                            MinHashLSH(threshold=threshold, num_perm=NUM_PERM))
     else:
@@ -154,13 +162,13 @@ def worker(engine: str, texts_path: str, threshold: float, out_path: str) -> Non
             return m
 
         warm = warm_up(texts, signature)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu_seconds()
         edges, clusters = reference_engine(texts, threshold, signature,
                                            RMinHashLSH(threshold=threshold, num_perm=NUM_PERM, num_bands=RENSA_BANDS))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - start_cpu
     peak = peak_rss_bytes()
     with open(out_path, "wb") as f:
-        pickle.dump({"edges": edges, "clusters": clusters, "seconds": seconds, "peak_mb": (peak - base) / 2**20,
+        pickle.dump({"edges": edges, "clusters": clusters, "seconds": seconds, "cpu": cpu, "peak_mb": (peak - base) / 2**20,
                      "base_mb": (warm - base) / 2**20}, f)
 
 
@@ -216,6 +224,7 @@ def main() -> None:
                 results[name] = pickle.load(f)
             results[name]["limit"] = limit
             results[name]["seconds"] *= n / limit
+            results[name]["cpu"] *= n / limit
 
     from cleaner.dedup.view import comparison_views
 
@@ -237,8 +246,8 @@ def main() -> None:
               f"their recall is over the true pairs among those texts; cleaner@{sample} is cleaner on the same "
               f"texts, for their peak memory.")
 
-    print(f"\n{'engine':12s} {'seconds':>8s} {'texts/s':>9s} {'cleaner is':>11s} {'recall':>7s} {'precision':>9s} "
-          f"{'base MB':>8s} {'peak MB':>8s}")
+    print(f"\n{'engine':12s} {'seconds':>8s} {'texts/s':>9s} {'cleaner is':>11s} {'CPU s':>8s} {'recall':>7s} "
+          f"{'precision':>9s} {'base MB':>8s} {'peak MB':>8s}")
     cleaner_seconds = results["cleaner"]["seconds"] if "cleaner" in results else None
     for engine, r in results.items():
         found = {(a, b) for c in r["clusters"] for a, b in itertools.combinations(sorted(c), 2)}
@@ -248,11 +257,11 @@ def main() -> None:
         precision = sum(j >= t for j in reported) / max(1, len(reported))
         ratio = (f"{r['seconds'] / cleaner_seconds:10.1f}x" if cleaner_seconds and engine != "cleaner" and "@" not in engine
                  else f"{'':11s}")
-        print(f"{engine:12s} {r['seconds']:8.1f} {n / r['seconds']:9.0f} {ratio} {recall:7.4f} {precision:9.4f} "
-              f"{r['base_mb']:8.0f} {r['peak_mb']:8.0f}")
+        print(f"{engine:12s} {r['seconds']:8.1f} {n / r['seconds']:9.0f} {ratio} {r['cpu']:8.1f} {recall:7.4f} "
+              f"{precision:9.4f} {r['base_mb']:8.0f} {r['peak_mb']:8.0f}")
     print(f"({len(truth)} pairs checked exactly, {len(true_pairs)} at or above {t}; 'cleaner is': how many times "
-          f"faster than that engine; peak MB: resident memory above the loaded texts, base MB: the part held after "
-          f"imports and warm-up)")
+          f"faster than that engine (wall time); CPU s: CPU time of all its threads; peak MB: resident memory above "
+          f"the loaded texts, base MB: the part held after imports and warm-up)")
     same = f"cleaner@{sample}" if sample < n else "cleaner"
     if same in results:
         print(f"peak memory on the same {sample} texts: " + ", ".join(
