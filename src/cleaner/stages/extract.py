@@ -31,7 +31,7 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import set_date_params
 
 from ..document import Document
-from ..text.chars import C0_CONTROLS
+from ..text.chars import C0_CONTROLS, visible_chars
 from .base import Stage
 from .limits import check_size
 
@@ -181,10 +181,6 @@ def split_at_page_gaps(text: str, page_text: str) -> str:
     return "\n".join(out)
 
 
-def _visible_chars(text: str) -> int:
-    return len("".join(text.split()))
-
-
 # Link texts kept for the page verdict (cleaner.stages.spam_page): enough to judge a navigation, bounded in memory.
 MAX_ANCHOR_CHARS = 20_000
 
@@ -233,7 +229,7 @@ class Candidate:
 
     @property
     def chars(self) -> int:
-        return _visible_chars(self.text)
+        return visible_chars(self.text)
 
 
 def link_chars(text: str, tree: etree._Element) -> int:
@@ -292,7 +288,7 @@ class ExtractStage(Stage):
             doc.meta.setdefault(key, value)
         page_text = "".join(tree.itertext())
         # The prepared tree holds no style sheets and no scripts but JSON-LD.
-        visible = _visible_chars(page_text) - sum(_visible_chars(s.text or "") for s in tree.iter("script"))
+        visible = visible_chars(page_text) - sum(visible_chars(s.text or "") for s in tree.iter("script"))
         # page_text and visible stay those of the whole page: the shares below are of what a reader sees
         etree.strip_elements(tree, *PRUNED, with_tail=False)
         unlayout_tables(tree)
@@ -309,7 +305,7 @@ class ExtractStage(Stage):
         if chosen.chars < self.config.min_extracted_chars:
             body, _, _ = trafilatura.baseline(tree)
             fallback = render_text(body)
-            if _visible_chars(fallback) > chosen.chars:
+            if visible_chars(fallback) > chosen.chars:
                 chosen = Candidate("trafilatura-baseline", fallback)
                 reason = f"the others kept under {self.config.min_extracted_chars} characters"
         doc.meta["extractor"] = chosen.name
