@@ -18,14 +18,17 @@ character 5-grams of the comparison view, 128 permutations:
 
 Each engine runs in its own process on texts read from a file, so that its peak memory is its own: the
 peak resident set above what the process held with the texts loaded (imports and all else counted),
-and, as "base", the part of it already held after the imports and a warm-up call on a few texts
-(libraries, numba's compiled kernels loaded from its cache, lookup tables), before the timed run. Peak
-minus base is what grows with the texts. Seconds are wall time, which other jobs on a shared machine
-stretch; the CPU seconds of each engine (all its threads) are printed beside them. cleaner's base holds numba's runtime with the compiled kernels
-and the view's lookup tables; the references' base holds their library and numba's import (their view,
-``comparison_view``, lives in a module that imports numba) but not its runtime. With ``--reference-sample N`` the references run on the first
-N texts only; memory is then compared on those same texts: cleaner runs on them once more
+and, as "base", the part of it already held after the imports and a warm-up call on a few texts, before
+the timed run. Peak minus base is what grows with the texts. cleaner's base holds numba's runtime with
+the kernels loaded from its cache and the view's lookup tables; the references' base holds their
+library and numba's import (their view, ``comparison_view``, lives in a module that imports numba) but
+not its runtime. With ``--reference-sample N`` the references run on the first N texts only (their
+seconds scaled to n); memory is then compared on those same texts: cleaner runs on them once more
 ("cleaner@N"), and the last line sets its peak against the references'.
+
+Seconds are wall time, which other jobs on a shared machine stretch; the CPU seconds of each engine
+(all its threads) are printed beside them.
+
 Quality is measured against exact Jaccard of the 5-gram sets over every pair inside a planted group or
 in a reported cluster: recall of the pairs at or above the threshold (found when both texts share a
 cluster), precision of the reported pairs (cleaner: ``(i, duplicate_of[i])``; the references: their
