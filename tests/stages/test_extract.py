@@ -18,7 +18,7 @@ from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.stages.extract import Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables
 from cleaner.stages.prepare_html import PrepareHtmlStage
-from cleaner.text.chars import NOT_TEXT
+from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
 
 from conftest import ROOT
 
@@ -111,6 +111,17 @@ def test_render_text_adds_no_list_markers_and_breaks_lines():
         "<body><head>标题</head><p>第一段<hi>粗体</hi>文字<lb/>换行后</p>"
         "<list><item>列表一</item><item>列表二</item></list><quote>引用</quote><graphic src='x'/></body>")
     assert render_text(body) == "标题\n第一段粗体文字\n换行后\n列表一\n列表二\n引用"
+
+
+def test_soft_hyphens_and_zero_width_spaces_do_not_come_out_and_do_not_split_lines():
+    # Hyphenation hints in a German paragraph; the line must come out whole (as the page reads it), not be
+    # split at every hint as text that is not on the page.
+    paragraph = ("Die Win\xadzer am Süd\xadhang ern\xadten die Trau\xadben spät im Ok\xadto\xadber, "
+                 "wenn die Näch\xadte schon kühl sind und der Most\u200b langsam gärt.")
+    doc = extract(f"<html><body><article><h1>Weinlese</h1><p>{paragraph}</p><p>{paragraph}</p></article></body></html>")
+    assert "Winzer am Südhang ernten die Trauben spät im Oktober" in doc.text
+    assert "\xad" not in doc.text and "\u200b" not in doc.text
+    assert all(len(line) > 40 for line in doc.text.splitlines()[1:])
 
 
 def test_lines_glued_across_a_dropped_block_are_split_where_the_page_has_them_apart():
@@ -288,8 +299,10 @@ def pages(draw):
 
 
 def _fold(text: str) -> str:
-    """White space and the characters line cleaning drops as never text (a byte-order mark) left out."""
-    return "".join(NOT_TEXT.sub("", unicodedata.normalize("NFC", text)).split())
+    """White space, the characters line cleaning drops as never text and the hints extraction drops as
+    never drawn (a byte-order mark, soft hyphens) left out."""
+    text = NOT_TEXT.sub("", unicodedata.normalize("NFC", text)).translate({ord(c): None for c in INVISIBLE_HINTS})
+    return "".join(text.split())
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -31,7 +31,7 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import set_date_params
 
 from ..document import Document
-from ..text.chars import C0_CONTROLS
+from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS
 from .base import Stage
 from .limits import check_size
 
@@ -47,8 +47,9 @@ _TABLE_ATTRIBUTES = ("width", "height", "align", "valign", "colspan", "rowspan",
 # trafilatura's output tree: these start a new paragraph; "lb" is a line break inside one.
 _BLOCKS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "row", "div", "lb"})
 _SKIPPED = frozenset({"graphic"})
-# Controls go, a carriage return stays (a line break), a tab becomes a space.
-_CONTROL_CHARS = {ord(c): None for c in C0_CONTROLS + "\x7f" if c != "\r"} | {9: " "}
+_INVISIBLE = {ord(c): None for c in INVISIBLE_HINTS}
+# Controls and invisible hints go, a carriage return stays (a line break), a tab becomes a space.
+_CONTROL_CHARS = {ord(c): None for c in C0_CONTROLS + "\x7f" if c != "\r"} | {9: " "} | _INVISIBLE
 
 # choose(): the default mode replaces precision only when precision kept less than this share of the
 # page's visible text, the default mode keeps at least MIN_GAIN times as much, including nearly all of
@@ -88,7 +89,7 @@ def render_text(body: etree._Element) -> str:
     """trafilatura's output tree as plain paragraphs, one per line, white space within a line folded.
 
     Unlike trafilatura's own text output this adds nothing the page does not show: no list markers,
-    no table pipes (cells of a row are separated by a tab).
+    no table pipes (cells of a row are separated by a tab), no soft hyphens or zero-width spaces.
     """
     lines: list[str] = []
     current: list[str] = []
@@ -142,7 +143,7 @@ def split_at_page_gaps(text: str, page_text: str) -> str:
     run of the line, starting where the previous piece ended, that the page contains; a character
     the page does not contain at all is left out. Lines found on the page are kept as they are.
     """
-    page = "".join(unicodedata.normalize("NFC", page_text).split())
+    page = "".join(unicodedata.normalize("NFC", page_text).translate(_INVISIBLE).split())
     out: list[str] = []
     cursor = 0  # lines mostly come in page order: look after the previous one first
     for line in text.split("\n"):

@@ -205,12 +205,29 @@ def test_a_dated_timeline_in_an_article_stays():
         assert apply(RelatedBlockRule, lines)[0] == lines
 
 
-def test_snippet_with_ascii_dots_goes_but_chinese_ellipsis_stays():
-    snippet = "...区老年人的健康保障工作,为多病共存老年人提供整体化医疗服务。高超医术解烦忧“手术非常成功。”7月10日,莘县"
+TEASERS = ["...区老年人的健康保障工作,为多病共存老年人提供整体化医疗服务。高超医术解烦忧“手术非常成功。”7月10日,莘县",
+           "县医院开展义诊活动",
+           "...及智慧医疗理念,提升社区老年人的生活质量,联合社区医院特举办“智慧健康进社区”义诊活动,对于"]
+
+
+def test_teasers_with_ascii_dots_go_but_chinese_ellipsis_stays():
     quote = "……他停了很久，才接着说下去：“那年冬天特别冷。”"
-    out, doc = apply(RelatedBlockRule, [ARTICLE[0], snippet, quote, ARTICLE[1]])
-    assert out == [ARTICLE[0], quote, ARTICLE[1]]
-    assert doc.removed == [("boilerplate:snippet", snippet)]
+    out, doc = apply(RelatedBlockRule, [ARTICLE[0], *TEASERS, quote, ARTICLE[1]])
+    assert out == [ARTICLE[0], TEASERS[1], quote, ARTICLE[1]]
+    assert doc.removed == [("boilerplate:snippet", TEASERS[0]), ("boilerplate:snippet", TEASERS[2])]
+
+
+@pytest.mark.parametrize("quote", [
+    "...区老年人的健康保障工作,为多病共存老年人提供整体化医疗服务...",
+    "... the harbour board, which had run the wharves since the war, simply stopped dredging ... Within two"
+    " years the larger ships went elsewhere and the town lost its freight trade",
+])
+def test_one_quotation_with_omissions_between_paragraphs_or_references_stays(quote):
+    """A line opening (and closing) with "..." alone, away from other teasers and dates, is a quotation."""
+    references = ["^ Hart, Ann (2004). A Port and its Town. Harbour Press. p. 12.",
+                  "^ \"Freight figures 1950-1990\". Port Statistics Office. Retrieved 3 May 2011."]
+    for lines in ([ARTICLE[0], quote, ARTICLE[1]], [references[0], quote, references[1]]):
+        assert apply(RelatedBlockRule, lines)[0] == lines
 
 
 # --- disclaimers, copyright, ICP -------------------------------------------------------------------
@@ -319,10 +336,10 @@ def test_quotation_starting_with_dots_that_ends_its_sentence_stays(line):
     assert out == [ARTICLE[0], line, ARTICLE[1]] and doc.removed == []
 
 
-def test_snippet_with_dots_at_both_ends_goes():
+def test_teaser_with_dots_at_both_ends_goes_beside_a_date():
     snippet = "...区老年人的健康保障工作,为多病共存老年人提供整体化医疗服务..."
-    out, doc = apply(RelatedBlockRule, [ARTICLE[0], snippet, ARTICLE[1]])
-    assert doc.removed == [("boilerplate:snippet", snippet)]
+    out, doc = apply(RelatedBlockRule, [ARTICLE[0], "情系夕阳红 托起健康梦", snippet, "2023-07-14 10:53:00", ARTICLE[1]])
+    assert ("boilerplate:snippet", snippet) in doc.removed and snippet not in out
 
 
 @pytest.mark.parametrize("line", [

@@ -12,9 +12,11 @@ other subjects):
 - without a heading, a run of at least three date lines (``[listing_date]``) at most three lines apart,
   where at least half of the items carry a snippet cut mid-sentence; the headline and snippet in front
   of the first date go with it;
-- a snippet on its own: a line starting with ``...`` (not the Chinese ellipsis ``……``) and cut at its
+- a teaser in a list: a line starting with ``...`` (not the Chinese ellipsis ``……``) and cut at its
   end too (a line that opens with ``...`` and ends its sentence is a quotation picked up mid-sentence),
-  or a long line cut mid-sentence right before a date line;
+  with another such line or a date at most two lines away (one such line alone, between paragraphs or
+  references, is a quotation with its omissions marked); or a long line cut mid-sentence right before a
+  date line;
 - what is left of list items: a machine timestamp (date and time of day, ``[timestamp]``) alone on a line.
 
 Article text ends its sentences; list items end wherever the site cut them. That is the whole bias: a
@@ -37,6 +39,7 @@ HEADLINE_CHARS = 40     # a line this short without a final 。 reads like a hea
 SNIPPET_CHARS = 300     # list snippets are at most this long
 MAX_DATE_GAP = 3        # lines between two dates of one list (headline, snippet, maybe a source line)
 MIN_RUN_DATES = 3       # dates (or dated rows) in a heading-less list
+TEASER_GAP = 2          # a teaser has another teaser or a date this many lines away (headline in between)
 
 
 def ends_sentence(key: str) -> bool:
@@ -77,9 +80,14 @@ class RelatedBlockRule(LineRule):
                         verdicts[k] = self.name
         self._date_runs(keys, is_date, snippet, cut, verdicts)
         self._dated_rows(keys, verdicts)
+        teaser = [snippet[j] and (cut[j] or keys[j].endswith("...")) for j in range(n)]
+
+        def in_list(j: int) -> bool:  # another teaser or a date near it: a quotation stands alone
+            near = range(max(j - TEASER_GAP, 0), min(j + TEASER_GAP + 1, n))
+            return any(k != j and (snippet[k] or is_date[k]) for k in near)
+
         for j in range(n):
-            lone_snippet = snippet[j] and (cut[j] or keys[j].endswith("..."))
-            if verdicts[j] is None and (lone_snippet or (cut[j] and len(keys[j]) > HEADLINE_CHARS
+            if verdicts[j] is None and ((teaser[j] and in_list(j)) or (cut[j] and len(keys[j]) > HEADLINE_CHARS
                                                       and j + 1 < n and is_date[j + 1])):
                 verdicts[j] = "boilerplate:snippet"
                 if j + 1 < n and is_date[j + 1]:
