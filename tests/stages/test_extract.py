@@ -106,6 +106,17 @@ def test_unlayout_tables_only_touches_tables_with_block_content():
     assert tree.find(".//div[@id='layout']") is not None
 
 
+def test_line_breaks_make_a_table_layout_only_in_a_lone_cell_or_a_long_passage():
+    post = "这个问题我也遇到过，后来把显卡驱动回退到旧版本就好了。" * 8
+    tree = etree.fromstring(
+        "<body><table id='grid'><tr><th>Vorteile</th><th>Nachteile</th></tr>"
+        "<tr><td>kurze Laufzeit<br/>feste Raten</td><td>Anzahlung<br/>Schlussrate</td></tr></table>"
+        "<table id='footer'><tr><td>关于我们 | 联系我们<br/>Copyright © 2005 某某网</td></tr></table>"
+        f"<table id='post'><tr><td>楼主</td><td>发表于 2020-1-1<br/>{post}</td></tr></table></body>")
+    assert unlayout_tables(tree) == 2
+    assert [t.get("id") for t in tree.iter("table")] == ["grid"]
+
+
 def test_render_text_adds_no_list_markers_and_breaks_lines():
     body = etree.fromstring(
         "<body><head>标题</head><p>第一段<hi>粗体</hi>文字<lb/>换行后</p>"

@@ -35,10 +35,15 @@ from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS
 from .base import Stage
 from .limits import check_size
 
-# A table is layout, not data, when a cell holds blocks, line breaks or another table.
+# A table is layout, not data, when a cell holds blocks or another table, or line breaks in a cell alone
+# in its row or in a passage longer than a data cell's (a post or a footer in a frame; a price list or a
+# pros-and-cons grid breaks its short cells too).
+MIN_BROKEN_CELL_CHARS = 200
 _LAYOUT_TABLES = etree.XPath(
-    "//table[.//table or .//td[p or div or br or ul or ol or dl or blockquote or form or pre"
-    " or h1 or h2 or h3 or h4 or h5 or h6] or .//th[p or div or br]]"
+    "//table[.//table or .//td[p or div or ul or ol or dl or blockquote or form or pre"
+    " or h1 or h2 or h3 or h4 or h5 or h6] or .//th[p or div or br]"
+    " or .//td[br and (not(preceding-sibling::td or following-sibling::td)"
+    f" or string-length(normalize-space()) > {MIN_BROKEN_CELL_CHARS})]]"
 )
 _TABLE_PARTS = ("table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th")
 _TABLE_ATTRIBUTES = ("width", "height", "align", "valign", "colspan", "rowspan", "cellpadding", "cellspacing",
