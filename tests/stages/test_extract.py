@@ -206,6 +206,36 @@ def test_precision_stays_when_default_does_not_contain_it():
     assert chosen is precise and "holds only" in reason
 
 
+POSTS = ["I replaced the thermostat last winter and the radiator still stays cold on the top floor. Has anyone "
+         "seen this before with an old two-pipe system?",
+         "Bleed the radiators from the top floor down, then check that the lockshield valve is open at least two "
+         "turns. On old two-pipe systems that fixes it nine times out of ten.",
+         "Thanks, the lockshield valve was nearly closed. After opening it three turns the radiator is warm within "
+         "twenty minutes."]
+THREAD = "".join(f'<div class="comment" id="comment-{i}"><p class="author">user{i}</p><p>{post}</p></div>'
+                 for i, post in enumerate(POSTS))
+
+
+def test_forum_thread_posts_are_the_content():
+    ld = ('{"@context": "https://schema.org", "@type": "DiscussionForumPosting", '
+          '"headline": "Cold radiator on the top floor"}')
+    doc = extract(f'<html><head><title>Cold radiator</title><script type="application/ld+json">{ld}</script>'
+                  f'</head><body><h1>Cold radiator on the top floor</h1><div class="comments">{THREAD}</div></body></html>')
+    assert all(post in doc.text.splitlines() for post in POSTS)
+
+
+def test_reader_comments_under_an_article_stay_out():
+    article = "".join(f"<p>{s}</p>" for s in [
+        "The city council voted on Tuesday to close the old swimming pool on Mill Street after inspectors found "
+        "cracks in the main basin.",
+        "Repairs would have cost more than a new building, the council said, and a replacement is planned next to "
+        "the library by 2027."])
+    doc = extract(f"<html><body><article><h1>Pool closes</h1>{article}</article>"
+                  f"<section id='comments' class='comments'><h3>Comments</h3>{THREAD}</section></body></html>")
+    assert "Repairs would have cost more than a new building" in doc.text
+    assert not any(post in doc.text for post in POSTS)
+
+
 def test_real_page_where_precision_drops_the_article_gets_the_default_extraction(realworld):
     page = realworld / "extraction" / "readability__engadget"
     doc = cleaner.clean_html((page / "page.html").read_bytes(), config=KEEP)

@@ -5,10 +5,14 @@ has (how much of the page's visible text a candidate keeps, whether one contains
 it is link text); the choice and its reason go in ``doc.meta["extractor"]`` and
 ``doc.meta["extractor_reason"]``:
 
-1. trafilatura in precision mode without comments, always: in its default mode a short article page
-   comes out with the navigation, "related" lists and forum footers around it, and on the cwced pages
-   precision scores higher. It runs without its readability comparison first, and again with it only
-   when it kept a small share of the page's visible text.
+1. trafilatura in precision mode, always: in its default mode a short article page comes out with the
+   navigation, "related" lists and forum footers around it, and on the cwced pages precision scores
+   higher. It runs without its readability comparison first, and again with it only when it kept a
+   small share of the page's visible text. Comments are on, and the page decides what they are: trafilatura
+   lifts reader comments out of the body into a comments part that is not used, except on a forum
+   thread (schema.org ``DiscussionForumPosting``, or a page that holds nothing but the posts), where
+   the posts are the body; with comments off it prunes them, and a thread comes out empty. On every
+   shared page the output is the same either way.
 2. trafilatura in its default mode (comments on, its own recall and baseline rescues), only when
    precision kept a small share of the page: precision mode now and then drops a whole article and
    keeps a date line or a caption.
@@ -289,11 +293,11 @@ class ExtractStage(Stage):
         # The prepared tree holds no style sheets and no scripts but JSON-LD.
         visible = _visible_chars(page_text) - sum(_visible_chars(s.text or "") for s in tree.iter("script"))
         precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
-                                    include_comments=False, fast=True)
+                                    include_comments=True, fast=True)
         chosen, reason = precise, "precision mode"
         if precise.chars < MIN_FAST_SHARE * visible:
             precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
-                                        include_comments=False)
+                                        include_comments=True)
             chosen, reason = precise, "precision mode with readability's second opinion"
             if needs_default(precise, visible):
                 default = self._trafilatura("trafilatura-default", tree, doc.url, page_text, include_comments=True)
