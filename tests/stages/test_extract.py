@@ -192,6 +192,16 @@ def test_default_mode_is_chosen_when_precision_kept_a_caption_and_default_contai
     assert chosen is default and "contains it" in reason
 
 
+def test_default_mode_is_chosen_when_it_adds_a_section_and_not_when_it_adds_a_teaser():
+    precise = Candidate("trafilatura-precision", "\n".join(_ARTICLE_LINES.splitlines()[:4]))
+    section = "\n".join(["第二部分", *(f"第{i}段补充，气象部门建议老人和儿童减少外出，注意防寒。" for i in range(4))])
+    teaser = "另一篇：全市中小学明天起推迟半小时到校\n教育局发布通知，受寒潮影响，全市中小学明天起推迟半小时到校，家长请留意学校通知。"
+    chosen, reason = choose(precise, Candidate("trafilatura-default", f"{precise.text}\n{section}"), 2000, _MENU_TREE)
+    assert chosen.name == "trafilatura-default" and "contains it" in reason
+    chosen, reason = choose(precise, Candidate("trafilatura-default", f"{precise.text}\n{teaser}"), 2000, _MENU_TREE)
+    assert chosen is precise and "adds little" in reason
+
+
 def test_precision_stays_when_default_adds_menu_links():
     precise = Candidate("trafilatura-precision", "第0段正文，今天上午市气象台发布寒潮蓝色预警。")
     default = Candidate("trafilatura-default", "\n".join(f"栏目{i}" for i in range(40)) + "\n" + precise.text)

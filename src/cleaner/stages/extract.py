@@ -61,16 +61,21 @@ _INVISIBLE = {ord(c): None for c in INVISIBLE_HINTS}
 _CONTROL_CHARS = {ord(c): None for c in C0_CONTROLS + "\x7f" if c != "\r"} | {9: " "} | _INVISIBLE
 
 # choose(): the default mode replaces precision only when precision kept less than this share of the
-# page's visible text, the default mode keeps at least MIN_GAIN times as much, including nearly all of
-# what precision kept, and little of it is link text (menus, related lists). Measured on every shared
-# source (benchmarks/eval_extraction.py): looser settings trade a dropped article on one page for
-# teasers and comment threads on others.
+# page's visible text, the default mode keeps at least MIN_GAIN times as much (or adds whole paragraphs,
+# below), including nearly all of what precision kept, and little of it is link text (menus, related
+# lists). Measured on every shared source (benchmarks/eval_extraction.py): looser settings trade a
+# dropped article on one page for teasers and comment threads on others.
 MAX_PRECISION_SHARE = 0.10
 # Precision mode runs first without its readability comparison (trafilatura's "fast"; 40% of its time).
 # Below this share of the visible text it runs again with it: on every shared page that gives the same
 # score as always running it, at 78% of the time.
 MIN_FAST_SHARE = 0.2
 MIN_GAIN = 3.0
+# ... or at least MIN_SECTION_GAIN times as much when what it adds is MIN_ADDED_PARAGRAPHS paragraphs or more:
+# a section the precision mode dropped (headings and their paragraphs), where a teaser for another
+# article adds a headline and a summary.
+MIN_SECTION_GAIN = 1.5
+MIN_ADDED_PARAGRAPHS = 4
 MIN_CONTAINED = 0.9
 MAX_LINK_DENSITY = 0.2
 
@@ -260,6 +265,12 @@ def contained_share(inner: str, outer: str) -> float:
     return found / total if total else 1.0
 
 
+def added_paragraphs(inner: str, outer: str) -> int:
+    """How many lines of ``outer`` do not occur in ``inner`` (white space aside)."""
+    folded_inner = "".join(inner.split())
+    return sum(1 for line in outer.split("\n") if (folded := "".join(line.split())) and folded not in folded_inner)
+
+
 def needs_default(precise: Candidate, visible_chars: int) -> bool:
     """Whether precision kept so little of the page that the default mode should be asked too."""
     return precise.chars < MAX_PRECISION_SHARE * visible_chars
@@ -268,7 +279,9 @@ def needs_default(precise: Candidate, visible_chars: int) -> bool:
 def choose(precise: Candidate, default: Candidate, visible_chars: int, tree: etree._Element) -> tuple[Candidate, str]:
     """The better of the precision and default extractions of ``tree``, and why."""
     share = precise.chars / max(visible_chars, 1)
-    if default.chars < MIN_GAIN * max(precise.chars, 1):
+    if default.chars < MIN_GAIN * max(precise.chars, 1) and (
+            default.chars < MIN_SECTION_GAIN * max(precise.chars, 1)
+            or added_paragraphs(precise.text, default.text) < MIN_ADDED_PARAGRAPHS):
         return precise, f"precision kept {share:.0%} of the visible text; default mode adds little"
     density = link_chars(default.text, tree) / max(default.chars, 1)
     if density > MAX_LINK_DENSITY:
