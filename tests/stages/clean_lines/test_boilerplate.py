@@ -69,6 +69,8 @@ def removed_by(rule_class, lines, **kw):
     "已有0人参与",
     "长按二维码关注我们",
     "发布时间：2021-01-29  来源：县卫健局  浏览次数：123",
+    "Comments",
+    "12 comments",
 ])
 def test_navigation_removes_chrome(line):
     gone, doc = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
@@ -92,6 +94,7 @@ def test_navigation_removes_chrome(line):
     "詞／曲／編曲：陳珊妮",
     "所在位置：北京市朝阳区建国路88号",
     "<br /><b>應該</b>",
+    "Comments from readers poured in after the mayor's speech, most of them in favour of the plan.",
 ])
 def test_navigation_keeps_article_lines(line):
     gone, _ = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
