@@ -164,6 +164,25 @@ def test_more_about_heading_with_headline_snippet_date_items():
     assert out == ARTICLE
 
 
+ENGLISH = ["The council met on Tuesday and approved the budget for next year after a long debate.",
+           "Most of the money will go to schools and to repairing the bridge on the ring road."]
+
+
+@pytest.mark.parametrize("heading", ["You Might Also Like", "You may also like...", "More Must-Reads From The Herald",
+                                     "Most read in world news", "DON'T MISS", "Related Articles", "We think you’ll like"])
+def test_english_related_heading_takes_its_headlines_but_not_the_sentence_after(heading):
+    items = ["Mayor wins a second term", "Storm closes schools across the county", "Ten tips for a cheaper winter..."]
+    after = "The mayor said the vote was fair."
+    out, _ = apply(RelatedBlockRule, [*ENGLISH, heading, *items, after])
+    assert out == [*ENGLISH, after]
+
+
+@pytest.mark.parametrize("heading", ["Read more:", "See also", "Further reading"])
+def test_english_section_headings_that_articles_use_stay(heading):
+    lines = [*ENGLISH, heading, "Mayor wins a second term", "Storm closes schools across the county"]
+    assert apply(RelatedBlockRule, lines)[0] == lines
+
+
 def test_headless_run_of_dated_items_goes_with_the_snippet_before_it():
     run = ["...学校卫生监督检查。县卫生健康局印发《莘县“十四五”医疗服务体系规划》,提出县乡村网格化卫生健康监督体系建设要求,",
            "2024-03-29 11:42:00",

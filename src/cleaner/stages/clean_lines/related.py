@@ -4,9 +4,10 @@ and truncated snippets.
 A list of other articles is recognised by its shape, not its words (the headlines are real sentences on
 other subjects):
 
-- a heading from the ``[heading]`` family (``相关文章``, ``最新``, ``更多关于健康的资讯:``) followed by
-  items: bullet lines, dates, short headline-like lines, snippets cut mid-sentence, or any line that a
-  date follows within two lines. The block ends at the first line that reads like article text;
+- a heading from the ``[heading]`` family (``相关文章``, ``最新``, ``更多关于健康的资讯:``, ``You may also
+  like``) followed by items: bullet lines, dates, short headline-like lines (no final full stop),
+  snippets cut mid-sentence, or any line that a date follows within two lines. The block ends at the
+  first line that reads like article text;
 - without a heading, three or more list rows in a row, each a short line with a numeric date at one end
   (``2020-04-09 admin 标题``, ``标题(2006-12-19)[836]``, ``[dated_item]``);
 - without a heading, a run of at least three date lines (``[listing_date]``) at most three lines apart,
@@ -35,11 +36,15 @@ SNIPPET_START = re.compile(r"^\s*(?:\.{3}|…(?!…))")
 # Closing marks that end a sentence (keys are NFKC: ！ and ？ are already ASCII).
 CLOSING_SENTENCE_END = tuple(SENTENCE_END + ".\"”’』」)]】")
 
-HEADLINE_CHARS = 40     # a line this short without a final 。 reads like a headline
+HEADLINE_CHARS = 40     # a line this short without a final 。 or . reads like a headline
 SNIPPET_CHARS = 300     # list snippets are at most this long
 MAX_DATE_GAP = 3        # lines between two dates of one list (headline, snippet, maybe a source line)
 MIN_RUN_DATES = 3       # dates (or dated rows) in a heading-less list
 TEASER_GAP = 2          # a teaser has another teaser or a date this many lines away (headline in between)
+
+
+# A short line ending in a full stop is a sentence, not a headline (headlines end without one, or cut "...").
+FULL_STOP = re.compile(r"(?:。|(?<!\.)\.)$")
 
 
 def ends_sentence(key: str) -> bool:
@@ -67,7 +72,7 @@ class RelatedBlockRule(LineRule):
         def is_item(j: int) -> bool:
             k = keys[j]
             return (bool(BULLET.match(lines[j])) or is_date[j] or snippet[j] or cut[j]
-                    or (len(k) <= HEADLINE_CHARS and not k.endswith("。")) or date_follows(j))
+                    or (len(k) <= HEADLINE_CHARS and not FULL_STOP.search(k)) or date_follows(j))
 
         verdicts: list[str | None] = [None] * n
         for i in range(n):
