@@ -71,6 +71,15 @@ def removed_by(rule_class, lines, **kw):
     "发布时间：2021-01-29  来源：县卫健局  浏览次数：123",
     "Comments",
     "12 comments",
+    "(Reporting by Anna Berg and Tom Lind; editing by Sara Holm)",
+    "Reading time: 4 minutes",
+    "6 min read",
+    "Lesezeit: 3 Min.",
+    "Tempo de leitura: 2 minutos",
+    "Like this story? Share it with a friend!",
+    "Sign up for our weekly newsletter",
+    "Abonniere unseren Newsletter",
+    "Suscríbete a nuestro newsletter",
 ])
 def test_navigation_removes_chrome(line):
     gone, doc = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
@@ -95,6 +104,9 @@ def test_navigation_removes_chrome(line):
     "所在位置：北京市朝阳区建国路88号",
     "<br /><b>應該</b>",
     "Comments from readers poured in after the mayor's speech, most of them in favour of the plan.",
+    "Reporting by the local paper showed that the budget had been wrong for years.",
+    "The newsletter lost a third of its subscribers after the price rise.",
+    "Follow Radio Nord on Facebook, Twitter and Instagram.",  # some golds keep such a line
 ])
 def test_navigation_keeps_article_lines(line):
     gone, _ = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
