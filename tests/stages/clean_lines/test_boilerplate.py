@@ -80,6 +80,8 @@ def removed_by(rule_class, lines, **kw):
     "Sign up for our weekly newsletter",
     "Abonniere unseren Newsletter",
     "Suscríbete a nuestro newsletter",
+    "Czytaj też: Nowy most otwarty po dwóch latach budowy",
+    "Lesen Sie auch: Der Bürgermeister tritt zurück",
 ])
 def test_navigation_removes_chrome(line):
     gone, doc = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
@@ -107,6 +109,7 @@ def test_navigation_removes_chrome(line):
     "Reporting by the local paper showed that the budget had been wrong for years.",
     "The newsletter lost a third of its subscribers after the price rise.",
     "Follow Radio Nord on Facebook, Twitter and Instagram.",  # some golds keep such a line
+    "Auch interessant ist, dass der Rat einstimmig entschied.",
 ])
 def test_navigation_keeps_article_lines(line):
     gone, _ = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
@@ -187,6 +190,14 @@ def test_english_related_heading_takes_its_headlines_but_not_the_sentence_after(
     after = "The mayor said the vote was fair."
     out, _ = apply(RelatedBlockRule, [*ENGLISH, heading, *items, after])
     assert out == [*ENGLISH, after]
+
+
+def test_read_also_heading_in_other_languages_takes_its_headlines():
+    lines = ["Der Rat hat am Dienstag den Haushalt für das nächste Jahr nach langer Debatte beschlossen.",
+             "Auch interessant:", "Neue Brücke eröffnet", "Stadtfest abgesagt",
+             "Die Opposition kündigte an, gegen den Beschluss zu klagen."]
+    out, _ = apply(RelatedBlockRule, lines)
+    assert out == [lines[0], lines[-1]]
 
 
 @pytest.mark.parametrize("heading", ["Read more:", "See also", "Further reading"])
