@@ -82,6 +82,10 @@ def removed_by(rule_class, lines, **kw):
     "Suscríbete a nuestro newsletter",
     "Czytaj też: Nowy most otwarty po dwóch latach budowy",
     "Lesen Sie auch: Der Bürgermeister tritt zurück",
+    "ANZEIGE - Jetzt Angebote vergleichen:",
+    "Reklama",
+    "*Werbung. Dieser Beitrag enthält Werbung für eine Bäckerei.",
+    "Bild: Agentur/Hans Maier",
 ])
 def test_navigation_removes_chrome(line):
     gone, doc = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
@@ -110,6 +114,8 @@ def test_navigation_removes_chrome(line):
     "The newsletter lost a third of its subscribers after the price rise.",
     "Follow Radio Nord on Facebook, Twitter and Instagram.",  # some golds keep such a line
     "Auch interessant ist, dass der Rat einstimmig entschied.",
+    "Werbung stört beim Lesen, sagen zwei Drittel der Befragten.",
+    "Foto: Agencia Sur",  # a Spanish caption credit some golds keep; German Bild: goes
 ])
 def test_navigation_keeps_article_lines(line):
     gone, _ = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
