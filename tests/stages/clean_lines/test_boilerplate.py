@@ -86,6 +86,9 @@ def removed_by(rule_class, lines, **kw):
     "Reklama",
     "*Werbung. Dieser Beitrag enthält Werbung für eine Bäckerei.",
     "Bild: Agentur/Hans Maier",
+    "Topics: bridges, city council, budget",
+    "Etiquetas: elecciones, congreso",
+    "Loading Comments...",
 ])
 def test_navigation_removes_chrome(line):
     gone, doc = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
@@ -116,6 +119,7 @@ def test_navigation_removes_chrome(line):
     "Auch interessant ist, dass der Rat einstimmig entschied.",
     "Werbung stört beim Lesen, sagen zwei Drittel der Befragten.",
     "Foto: Agencia Sur",  # a Spanish caption credit some golds keep; German Bild: goes
+    "Topics of the meeting were the budget, the bridge and the new school.",
 ])
 def test_navigation_keeps_article_lines(line):
     gone, _ = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
