@@ -16,7 +16,8 @@ import cleaner
 from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.stages.extract import Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables
+from cleaner.stages.extract import (Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables,
+                                     unlink_heading_anchors)
 from cleaner.stages.prepare_html import PrepareHtmlStage, revealed_prose
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
 
@@ -115,6 +116,29 @@ def test_line_breaks_make_a_table_layout_only_in_a_lone_cell_or_a_long_passage()
         f"<table id='post'><tr><td>楼主</td><td>发表于 2020-1-1<br/>{post}</td></tr></table></body>")
     assert unlayout_tables(tree) == 2
     assert [t.get("id") for t in tree.iter("table")] == ["grid"]
+
+
+def test_headings_with_a_permalink_anchor_stay_without_the_mark():
+    sections = "".join(
+        f"<h2 id='s{i}'>{i}. {title} <a class='header-anchor' href='#s{i}'>¶</a></h2>"
+        f"<p>{body} The survey asked more than five thousand developers how they work and what slows them down.</p>"
+        for i, (title, body) in enumerate([
+            ("Toolchains are too long", "Teams use more tools than ever before, and switching between them costs time."),
+            ("Onboarding gets faster", "New developers find their way around a code base in days rather than weeks."),
+            ("The cloud is everywhere", "Almost every team now runs part of its work in the cloud, most of them on more than one."),
+        ], start=1))
+    doc = extract(f"<html><body>{NAV}<article><h1>Three results of the survey</h1>{sections}</article>{FOOTER}</body></html>")
+    lines = doc.text.splitlines()
+    assert "2. Onboarding gets faster" in lines
+    assert "¶" not in doc.text
+
+
+def test_unlink_heading_anchors_keeps_link_text_and_leaves_other_links():
+    tree = lxml.html.fromstring("<body><h2><a href='#a'>Setting up</a></h2><h3>Title <a href='#b'>#</a> end</h3>"
+                            "<p><a href='#c'>jump</a></p><h2><a href='/other'>Elsewhere</a></h2></body>")
+    assert unlink_heading_anchors(tree) == 2
+    assert [h.xpath("string()") for h in tree.iter("h2", "h3")] == ["Setting up", "Title  end", "Elsewhere"]
+    assert len(tree.findall(".//a")) == 2
 
 
 def test_render_text_adds_no_list_markers_and_breaks_lines():

@@ -21,7 +21,8 @@ it is link text); the choice and its reason go in ``doc.meta["extractor"]`` and
 
 Tables used for layout (old portals and forums put the whole page in nested tables) are turned into
 plain blocks first, so that trafilatura can separate the post from the frame around it and the text
-comes out as paragraphs instead of ``| a | b |`` rows.
+comes out as paragraphs instead of ``| a | b |`` rows. A heading's permalink anchor (a link to the
+heading itself) is unwrapped too: with it precision mode reads the heading as a link and drops it.
 """
 from __future__ import annotations
 
@@ -97,6 +98,23 @@ def unlayout_tables(tree: etree._Element) -> int:
             for attribute in _TABLE_ATTRIBUTES:
                 part.attrib.pop(attribute, None)
     return len(tables)
+
+
+# Links from a heading to itself: the permalink anchor ("#", "¶") that blogs and documentation put in every
+# heading. trafilatura's precision mode reads a heading with a link as a link and drops it.
+_HEADING_ANCHORS = etree.XPath("(//h1|//h2|//h3|//h4|//h5|//h6)//a[starts-with(@href, '#')]")
+
+
+def unlink_heading_anchors(tree: etree._Element) -> int:
+    """Unwrap links to a place on the same page inside headings, keeping their text; one that is only a
+    mark ("#", "¶", "🔗") goes with it. Returns how many."""
+    anchors = _HEADING_ANCHORS(tree)
+    for anchor in anchors:
+        if any(ch.isalnum() for ch in anchor.text_content()):
+            anchor.drop_tag()
+        else:
+            anchor.drop_tree()  # its tail stays
+    return len(anchors)
 
 
 def render_text(body: etree._Element) -> str:
@@ -302,6 +320,7 @@ class ExtractStage(Stage):
         tree = doc.tree
         doc.meta["anchor_text"] = anchor_text(tree)
         unlayout_tables(tree)
+        unlink_heading_anchors(tree)
         page_text = "".join(tree.itertext())
         # The prepared tree holds no style sheets and no scripts but JSON-LD.
         visible = _visible_chars(page_text) - sum(_visible_chars(s.text or "") for s in tree.iter("script"))
