@@ -367,6 +367,14 @@ def test_title_from_metadata_counts_even_in_the_other_script():
     assert out == [ARTICLE[0], "大英縣召開醫共體建設工作動員會", ARTICLE[1]]
 
 
+def test_with_a_metadata_title_a_repeated_first_line_is_not_taken_for_the_title():
+    """A table of contents opens the text and each entry comes back as its section's heading."""
+    doc = Document(meta={"title": "Write comprehensively about your core topics"})
+    lines = ["Assess your content", "Rewrite with depth in mind", "Content depth is a rating of how fully a topic is covered.",
+             "Assess your content", "Start by listing your core topics and the questions readers ask about them."]
+    assert apply(RepeatedLineRule, lines, doc=doc)[0] == lines
+
+
 def test_chorus_lines_without_final_punctuation_stay():
     chorus = "So remember when we're driving, driving in your car"
     lines = ["Driving", chorus, "And your arm felt nice wrapped round my shoulder tonight", chorus]
