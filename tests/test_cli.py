@@ -188,19 +188,23 @@ def test_the_command_fails_in_one_line_without_a_traceback(tmp_path):
     assert proc.stderr == f"clean-corpus: error: no such input: {tmp_path / 'missing'}\n"
 
 
-def test_output_inside_an_input_folder_is_not_read_back_and_a_rerun_does_not_overwrite_it(corpus, tmp_path,
-                                                                                         run_ok, capsys):
+@pytest.mark.parametrize("flag, name", [("-o", "out.jsonl"), ("--rejects", "sub/rejects.jsonl.gz"),
+                                        ("--report", "report.html")])
+def test_a_file_written_inside_an_input_folder_is_refused_before_any_work(corpus, tmp_path, capsys, flag, name):
+    """A later run over the folder would read it back: the report as a page, the records as records."""
     folder = tmp_path / "in"
     shutil.copytree(corpus, folder)
-    args = [folder, "-o", folder / "out.jsonl", "--rejects", folder / "rejects.jsonl", "--stats", folder / "stats.json"]
-    run_ok(*args)
-    assert json.loads((folder / "stats.json").read_text())["read"] == 10  # its work folder was not read
-    first = (folder / "out.jsonl").read_bytes()
-    # Now out.jsonl is a file of the input folder, as much an input as any: writing over it is refused.
+    before = sorted(p.name for p in folder.rglob("*"))
+    args = [folder, "-o", tmp_path / "out.jsonl", flag, folder / name]
     assert main([str(a) for a in args]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "out.jsonl is the input file" in err, err
-    assert (folder / "out.jsonl").read_bytes() == first
+    assert err.count("\n") == 1 and "would be in the input folder" in err and name in err, err
+    assert sorted(p.name for p in folder.rglob("*")) == before
+    # a stats file is not a kind of file a run reads, and a --glob that leaves the name out makes it safe
+    (tmp_path / "other").mkdir()
+    assert main([str(folder), "-o", str(tmp_path / "other" / "o.jsonl"), "--stats", str(folder / "s.json"),
+                 "--quiet"]) == 0
+    assert main([str(folder), "--glob", "*.html", "-o", str(folder / "o.jsonl"), "--quiet"]) == 0
 
 
 def test_drop_spam_filter_and_redact_pii(tmp_path, run_ok):

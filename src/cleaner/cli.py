@@ -20,7 +20,7 @@ from .config import SCRIPTS, Config
 from .engines.base import ENGINES, Engine, RunError, Stats, get_engine
 from .engines.progress import configure_logging
 from .io import remote
-from .io.readers import file_kind, list_input_files, overwrites_input
+from .io.readers import file_kind, inside_input_folder, list_input_files, overwrites_input
 from .report import ReportUnavailable, build_report, check_available
 
 OUTPUT_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
@@ -186,8 +186,8 @@ def check_paths(args: argparse.Namespace, config: Config) -> None:
     files = list_input_files(args.inputs, config.input_glob, follow_symlinks=config.follow_symlinks)
     if not files:
         raise CannotRun("no input files found in " + " ".join(args.inputs))
-    problem = overwrites_input(files, {"output": args.output, "rejects file": args.rejects,
-                                       "stats file": args.stats, "report": args.report})
+    targets = {"output": args.output, "rejects file": args.rejects, "stats file": args.stats, "report": args.report}
+    problem = overwrites_input(files, targets) or inside_input_folder(args.inputs, targets, config.input_glob)
     if problem:
         raise CannotRun(problem)
     if args.engine == "ray" and (os.path.isdir(args.output) or args.output.endswith(os.sep)):

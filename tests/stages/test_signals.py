@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import cleaner
 from cleaner.record import SIGNALS
 from cleaner.stages import signals as s
+from cleaner.text.chars import visible_chars
 
 TEXT = "Hello world.\nHello world.\n你好，世界！\nBuy now ★★"
 # lines: "Hello world." x2 (12 chars each), "你好，世界！" (6), "Buy now ★★" (10)
@@ -16,7 +17,7 @@ TEXT = "Hello world.\nHello world.\n你好，世界！\nBuy now ★★"
 
 
 def test_characters_and_cjk_share():
-    assert s.characters(TEXT) == 36
+    assert visible_chars(TEXT) == 36
     assert s.cjk_share(TEXT) == pytest.approx(4 / 36)
 
 

@@ -90,11 +90,13 @@ def comparison_words(text: str) -> list[str]:
 _DELETE, _CONTEXT, _EXPANSION = -1, -2, -3
 
 
+_JAMO_CODES = frozenset(code for lo, hi in _JAMO for code in range(lo, hi + 1))
+
+
 def _in_context(c: str) -> bool:
     """Whether NFKC or lower case of ``c`` depends on its neighbours (see the module docstring)."""
-    code = ord(c)
-    return (unicodedata.category(c)[0] == "M" or unicodedata.combining(c) != 0 or c == "\u03a3"
-            or any(lo <= code <= hi for lo, hi in _JAMO))
+    return (c == "\u03a3" or ord(c) in _JAMO_CODES or unicodedata.combining(c) != 0
+            or unicodedata.category(c)[0] == "M")
 
 
 @functools.cache
@@ -104,7 +106,7 @@ def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ``fold[c]`` is the one code point ``c`` becomes, :data:`_DELETE`, :data:`_CONTEXT` for characters
     whose view depends on their neighbours, or ``_EXPANSION - k`` for expansion ``k``
     (``expansions[offsets[k]:offsets[k + 1]]``, as for ⑴ -> 1 or ㍻ -> 平成)."""
-    non_text = _tables()[0]
+    non_text = _tables()[0].tolist()  # a list: indexed once per code point, far faster than an array
     fold = np.arange(sys.maxunicode + 1, dtype=np.int32)
     expansions: list[int] = []
     offsets = [0]
@@ -114,11 +116,17 @@ def _fold_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 fold[code] = _DELETE
                 continue
             c = chr(code)
-            normal = unicodedata.normalize("NFKC", c)
-            if _in_context(c) or _in_context(normal[0]) or "\u03a3" in normal:
+            if _in_context(c):
                 fold[code] = _CONTEXT
                 continue
-            out = "".join(ch for ch in normal if not non_text[ord(ch)]).lower()
+            normal = unicodedata.normalize("NFKC", c)
+            if normal == c:  # nearly every character: only lower case can change it
+                out = c.lower()
+            elif _in_context(normal[0]) or "\u03a3" in normal:
+                fold[code] = _CONTEXT
+                continue
+            else:
+                out = "".join(ch for ch in normal if not non_text[ord(ch)]).lower()
             if out == c:
                 continue
             if len(out) <= 1:

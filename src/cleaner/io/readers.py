@@ -112,7 +112,7 @@ def list_input_files(paths: list[str], pattern: str | None = None, skipped: Coun
             for path, id_base in found:
                 relative = id_base[len(prefix):]
                 name = PurePosixPath(path).name if url else path.name
-                if pattern and not (fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern)):
+                if pattern and not _matches(relative, name, pattern):
                     continue
                 if (url or path.is_file()) and file_kind(path) is None:
                     counts["files"] += 1
@@ -189,6 +189,30 @@ def overwrites_input(files: list[tuple[Path, str]], targets: dict[str, str | Pat
         same = inputs.get((info.st_dev, info.st_ino))
         if same is not None:
             return f"{name} {target} is the input file {_printable(same)}; it would be overwritten"
+    return None
+
+
+def _matches(relative: str, name: str, pattern: str) -> bool:
+    """``--glob``: a file in a folder is read when its relative path or its name matches."""
+    return fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern)
+
+
+def inside_input_folder(folders: list[str], targets: dict[str, str | None], pattern: str | None = None) -> str | None:
+    """What is wrong when one of ``targets`` (name -> path to be written) would land in one of the input
+    ``folders`` as a file a later run over that folder reads (a page, records): that run would take a
+    report or an earlier output for input. Else None."""
+    roots = [(arg, os.path.realpath(arg)) for arg in folders if not remote.is_url(arg) and os.path.isdir(arg)]
+    for name, target in targets.items():
+        if target is None or remote.is_url(target) or file_kind(Path(target)) is None:
+            continue
+        where = os.path.realpath(os.path.dirname(os.path.abspath(target)))
+        for arg, root in roots:
+            relative = os.path.relpath(os.path.join(where, os.path.basename(target)), root)
+            if relative.startswith(os.pardir) or (pattern and not _matches(relative, os.path.basename(target),
+                                                                            pattern)):
+                continue
+            return (f"{name} {target} would be in the input folder {_printable(arg)}, where a later run "
+                    "over that folder would read it as input; write it elsewhere")
     return None
 
 

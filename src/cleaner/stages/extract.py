@@ -36,7 +36,7 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import set_date_params
 
 from ..document import Document
-from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS
+from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS, visible_chars
 from .base import Stage
 from .limits import check_size
 
@@ -50,6 +50,16 @@ _LAYOUT_TABLES = etree.XPath(
     " or .//td[br and (not(preceding-sibling::td or following-sibling::td)"
     f" or string-length(normalize-space()) > {MIN_BROKEN_CELL_CHARS})]]"
 )
+# Elements every trafilatura mode deletes with their content (its settings.MANUALLY_CLEANED), deleted once
+# before the candidates copy and walk the tree: 40% of the elements of the shared pages, 19% of a precision
+# run's time (benchmarks/bench_extraction_speed.py). Not on the list although trafilatura deletes them:
+# ``head`` (the metadata and the JSON-LD that the baseline reads), ``form`` and ``figure`` (trafilatura
+# keeps a form holding most of the page, a figure holding a table), ``math`` (it keeps the formula's text).
+# ``time`` is pruned after the metadata read it.
+PRUNED = ("aside", "footer", "fencedframe", "svg", "nav", "menu", "menuitem", "iframe", "embed", "object",
+          "noscript", "noindex", "applet", "audio", "canvas", "video", "map", "picture", "area", "select",
+          "option", "optgroup", "datalist", "button", "input", "textarea", "label", "fieldset", "legend",
+          "link", "dialog", "marquee", "time")
 _TABLE_PARTS = ("table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th")
 _TABLE_ATTRIBUTES = ("width", "height", "align", "valign", "colspan", "rowspan", "cellpadding", "cellspacing",
                      "border")
@@ -204,10 +214,6 @@ def split_at_page_gaps(text: str, page_text: str) -> str:
     return "\n".join(out)
 
 
-def _visible_chars(text: str) -> int:
-    return len("".join(text.split()))
-
-
 # Link texts kept for the page verdict (cleaner.stages.spam_page): enough to judge a navigation, bounded in memory.
 MAX_ANCHOR_CHARS = 20_000
 
@@ -256,7 +262,7 @@ class Candidate:
 
     @property
     def chars(self) -> int:
-        return _visible_chars(self.text)
+        return visible_chars(self.text)
 
 
 def link_chars(text: str, tree: etree._Element) -> int:
@@ -319,11 +325,15 @@ class ExtractStage(Stage):
     def process(self, doc: Document) -> None:
         tree = doc.tree
         doc.meta["anchor_text"] = anchor_text(tree)
-        unlayout_tables(tree)
-        unlink_heading_anchors(tree)
+        for key, value in page_metadata(tree, doc.url).items():
+            doc.meta.setdefault(key, value)
         page_text = "".join(tree.itertext())
         # The prepared tree holds no style sheets and no scripts but JSON-LD.
-        visible = _visible_chars(page_text) - sum(_visible_chars(s.text or "") for s in tree.iter("script"))
+        visible = visible_chars(page_text) - sum(visible_chars(s.text or "") for s in tree.iter("script"))
+        # page_text and visible stay those of the whole page: the shares below are of what a reader sees
+        etree.strip_elements(tree, *PRUNED, with_tail=False)
+        unlayout_tables(tree)
+        unlink_heading_anchors(tree)
         precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
                                     include_comments=True, fast=True)
         chosen, reason = precise, "precision mode"
@@ -337,13 +347,11 @@ class ExtractStage(Stage):
         if chosen.chars < self.config.min_extracted_chars:
             body, _, _ = trafilatura.baseline(tree)
             fallback = render_text(body)
-            if _visible_chars(fallback) > chosen.chars:
+            if visible_chars(fallback) > chosen.chars:
                 chosen = Candidate("trafilatura-baseline", fallback)
                 reason = f"the others kept under {self.config.min_extracted_chars} characters"
         doc.meta["extractor"] = chosen.name
         doc.meta["extractor_reason"] = reason
-        for key, value in page_metadata(tree, doc.url).items():
-            doc.meta.setdefault(key, value)
         doc.text = chosen.text
         check_size(doc, self.config)
 

@@ -14,7 +14,7 @@ from lxml import etree
 
 from .. import errors
 from ..document import Document
-from ..text.chars import C0_CONTROLS, SENTENCE_END
+from ..text.chars import C0_CONTROLS, SENTENCE_END, visible_chars
 from .base import Stage
 
 # C0 control characters other than white space: plentiful in binary payloads, absent from markup.
@@ -243,21 +243,17 @@ _SENTENCE_ENDS = re.compile(f"[。！？]|[.{SENTENCE_END}](?=[\\s\"”’»)]|$
 _CONTROLS = etree.XPath("boolean(.//input or .//button or .//textarea or .//select or .//form)")
 
 
-def _visible_len(texts) -> int:
-    return sum(len(t) - sum(map(str.isspace, t)) for t in texts)
-
-
 def revealed_prose(element: etree._Element) -> bool:
     """Whether a block hidden by a rule that scripts undo holds prose a reader is shown: long, in
     sentences, little of it link text, and no form controls (consent banners and newsletter dialogs
     have buttons)."""
-    texts = _TEXT_NOT_CODE(element)
-    size = _visible_len(texts)
+    text = "".join(_TEXT_NOT_CODE(element))
+    size = visible_chars(text)
     if size < MIN_REVEALED_CHARS or _CONTROLS(element):
         return False
-    if len(_SENTENCE_ENDS.findall("".join(texts))) < MIN_REVEALED_SENTENCES:
+    if len(_SENTENCE_ENDS.findall(text)) < MIN_REVEALED_SENTENCES:
         return False
-    links = _visible_len(t for a in element.iter("a") for t in _TEXT_NOT_CODE(a))
+    links = sum(visible_chars("".join(_TEXT_NOT_CODE(a))) for a in element.iter("a"))
     return links <= MAX_REVEALED_LINK_SHARE * size
 
 

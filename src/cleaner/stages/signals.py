@@ -16,14 +16,13 @@ from collections import Counter
 import numpy as np
 
 from ..document import Document
-from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars
+from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars, visible_chars
 from .base import Stage
 from .redact_pii import EMAIL, PHONE, URL
 
 _KANA_HANGUL = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xAC00, 0xD7AF), (0x1100, 0x11FF))
 CJK = HAN + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _KANA_HANGUL)  # Han, kana, Hangul
 _TOKEN = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
-_SPACE = re.compile(r"\s+")
 # A line ends a sentence when its last character, closing quotes and brackets aside, is one of these.
 LINE_END = SENTENCE_END + ".．"
 _CLOSERS = "\"'”’」』）)】》»"
@@ -46,14 +45,9 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def characters(text: str) -> int:
-    """Characters of the text that are not white space."""
-    return len(_SPACE.sub("", text))
-
-
 def cjk_share(text: str) -> float:
     """Share of the non-space characters that are Han, kana or Hangul."""
-    n = characters(text)
+    n = visible_chars(text)
     return int(_cjk_table()[code_points(text)].sum()) / n if n else 0.0
 
 
@@ -151,7 +145,7 @@ def dup_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
 
 def symbol_ratio(text: str) -> float:
     """Share of the non-space characters that are symbols (Unicode categories S*: ★ © ¥ + | emoji...)."""
-    n = characters(text)
+    n = visible_chars(text)
     # one category lookup per distinct character
     return sum(k for c, k in Counter(text).items() if unicodedata.category(c)[0] == "S") / n if n else 0.0
 
@@ -182,7 +176,7 @@ def quality_signals(text: str) -> dict[str, object]:
     return {
         "language": code,
         "language_score": round(score, 4),
-        "chars": characters(text),
+        "chars": visible_chars(text),
         "cjk_share": round(cjk_share(text), 4),
         "lines": len(lines),
         "mean_line_chars": round(mean_line_chars(lines), 2),

@@ -34,6 +34,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..document import Document
+from ..text.chars import visible_chars
 from ..text.opencc import is_japanese, to_simplified
 from ..text.patterns import trie_pattern
 from ..text.rulefiles import read_rule_file
@@ -58,7 +59,6 @@ STUFFED_SHARE_ALONE = 0.1  # ...and then it makes this share of the text
 # Scraped text hidden from duplicate detection by bracketing every character: 【随】【着】【经】...
 _BRACKETED = re.compile(r"(?:【[^】\n]】){8,}")
 _TITLE_SEPARATORS = re.compile(r"\s*[_|｜\-—–·:：,，/]+\s*|\s{2,}")
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,6 @@ def load_page_lexicon(path: str | None = None) -> PageLexicon:
     return PageLexicon(parse_lexicon(*read_rule_file(path, "spam_page_lexicon.tsv")))
 
 
-def _chars(text: str) -> int:
-    return len(_SPACE.sub("", text))
-
-
 def _density(weights: dict[str, float], chars: int) -> dict[str, float]:
     scale = 1000.0 / max(chars, MIN_BODY_CHARS)
     return {kind: w * scale for kind, w in weights.items()}
@@ -166,14 +162,14 @@ def judge(text: str, title: str = "", anchor_text: str = "", removed_spam: str =
         folded_removed = _fold(removed_spam)
         removed_w = lexicon.weights(folded_removed)
         body_d = _density({k: w + removed_w[k] for k, w in text_w.items()},
-                          _chars(folded_text) + _chars(folded_removed))
-        anchor_d = _density(lexicon.weights(_fold(anchor_text)), _chars(anchor_text)) if anchor_text else {}
+                          visible_chars(folded_text) + visible_chars(folded_removed))
+        anchor_d = _density(lexicon.weights(_fold(anchor_text)), visible_chars(anchor_text)) if anchor_text else {}
         bait = min(lexicon.bait("\n".join((folded_text, folded_removed, folded_title))), MAX_BAIT)
         reporting = 1.0 + body_d["report"] / REPORT_SCALE
         for kind in shown:
             scores[kind] = (body_d[kind] + min(TITLE_POINTS * title_w[kind], THRESHOLD / 2)
                             + ANCHOR_FACTOR * anchor_d.get(kind, 0.0) + BAIT_POINTS * bait) / reporting
-    chars = _chars(text)
+    chars = visible_chars(text)
     bracketed = sum(len(m) for m in _BRACKETED.findall(text)) / chars if chars else 0.0
     repeats, length = title_keyword_repeats(title, text) if title else (0, 0)
     if ((repeats >= STUFFED_REPEATS and bracketed >= 0.05)

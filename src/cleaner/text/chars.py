@@ -39,6 +39,11 @@ NOT_TEXT = re.compile(f"[{C0_CONTROLS}\x7f-\x9f\ufeff\ud800-\udfff]+")
 INVISIBLE_HINTS = "\xad\u200b\u2060\ufeff"
 
 
+def visible_chars(text: str) -> int:
+    """Characters of ``text`` that are not white space."""
+    return len("".join(text.split()))
+
+
 def han_chars() -> list[str]:
     return [chr(c) for lo, hi in _HAN_RANGES for c in range(lo, hi + 1)]
 
