@@ -2,7 +2,8 @@
 
 Material: ``../shared/realworld/extraction/`` (real pages; the directory name's prefix is the source).
 Pages with ``gold.txt`` (hand-cut article text) are scored by character-bag F1 in Simplified script with
-white space removed, which tolerates the gold's hard line breaks and paragraph order. Pages with
+white space and invisible hints (soft hyphens, zero-width spaces) removed, which tolerates the gold's hard
+line breaks and paragraph order. Pages with
 ``gold.json`` (trafilatura's own evaluation set) are scored by their snippets: the share of the "with"
 snippets found plus the "without" snippets absent, out of all of them.
 
@@ -35,6 +36,7 @@ import py3langid
 import trafilatura
 
 import cleaner
+from cleaner.text.chars import INVISIBLE_HINTS
 
 try:  # optional reference
     from resiliparse.extract.html2text import extract_plain_text
@@ -46,11 +48,12 @@ DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 SOURCES = ("cwced", "scrapinghub", "readability", "newspaper4k", "trafilatura")
 MIN_EVIDENCE = 12  # shorter removals ("Home", a date) occur in any gold by chance
 _T2S = opencc.OpenCC("t2s")
+_INVISIBLE = {ord(c): None for c in INVISIBLE_HINTS}  # a browser draws none of them; some golds keep them
 
 
 def char_bag(text: str) -> Counter:
-    """Characters of ``text`` in Simplified script, white space removed, as a multiset."""
-    return Counter(ch for ch in _T2S.convert(text) if not ch.isspace())
+    """Characters of ``text`` in Simplified script, white space and invisible hints removed, as a multiset."""
+    return Counter(ch for ch in _T2S.convert(text.translate(_INVISIBLE)) if not ch.isspace())
 
 
 def char_bag_f1(predicted: str, gold: str) -> float:
@@ -81,7 +84,7 @@ def resiliparse_alone(data: bytes) -> str:
 
 
 def _fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFC", text).split())
+    return "".join(unicodedata.normalize("NFC", text).translate(_INVISIBLE).split())
 
 
 def snippet_hits(text: str, gold: dict) -> tuple[int, int]:

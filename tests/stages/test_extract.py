@@ -16,9 +16,10 @@ import cleaner
 from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.stages.extract import Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables
-from cleaner.stages.prepare_html import PrepareHtmlStage
-from cleaner.text.chars import NOT_TEXT
+from cleaner.stages.extract import (Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables,
+                                     unlink_heading_anchors)
+from cleaner.stages.prepare_html import PrepareHtmlStage, revealed_prose
+from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
 
 from conftest import ROOT
 
@@ -106,11 +107,56 @@ def test_unlayout_tables_only_touches_tables_with_block_content():
     assert tree.find(".//div[@id='layout']") is not None
 
 
+def test_line_breaks_make_a_table_layout_only_in_a_lone_cell_or_a_long_passage():
+    post = "这个问题我也遇到过，后来把显卡驱动回退到旧版本就好了。" * 8
+    tree = etree.fromstring(
+        "<body><table id='grid'><tr><th>Vorteile</th><th>Nachteile</th></tr>"
+        "<tr><td>kurze Laufzeit<br/>feste Raten</td><td>Anzahlung<br/>Schlussrate</td></tr></table>"
+        "<table id='footer'><tr><td>关于我们 | 联系我们<br/>Copyright © 2005 某某网</td></tr></table>"
+        f"<table id='post'><tr><td>楼主</td><td>发表于 2020-1-1<br/>{post}</td></tr></table></body>")
+    assert unlayout_tables(tree) == 2
+    assert [t.get("id") for t in tree.iter("table")] == ["grid"]
+
+
+def test_headings_with_a_permalink_anchor_stay_without_the_mark():
+    sections = "".join(
+        f"<h2 id='s{i}'>{i}. {title} <a class='header-anchor' href='#s{i}'>¶</a></h2>"
+        f"<p>{body} The survey asked more than five thousand developers how they work and what slows them down.</p>"
+        for i, (title, body) in enumerate([
+            ("Toolchains are too long", "Teams use more tools than ever before, and switching between them costs time."),
+            ("Onboarding gets faster", "New developers find their way around a code base in days rather than weeks."),
+            ("The cloud is everywhere", "Almost every team now runs part of its work in the cloud, most of them on more than one."),
+        ], start=1))
+    doc = extract(f"<html><body>{NAV}<article><h1>Three results of the survey</h1>{sections}</article>{FOOTER}</body></html>")
+    lines = doc.text.splitlines()
+    assert "2. Onboarding gets faster" in lines
+    assert "¶" not in doc.text
+
+
+def test_unlink_heading_anchors_keeps_link_text_and_leaves_other_links():
+    tree = lxml.html.fromstring("<body><h2><a href='#a'>Setting up</a></h2><h3>Title <a href='#b'>#</a> end</h3>"
+                            "<p><a href='#c'>jump</a></p><h2><a href='/other'>Elsewhere</a></h2></body>")
+    assert unlink_heading_anchors(tree) == 2
+    assert [h.xpath("string()") for h in tree.iter("h2", "h3")] == ["Setting up", "Title  end", "Elsewhere"]
+    assert len(tree.findall(".//a")) == 2
+
+
 def test_render_text_adds_no_list_markers_and_breaks_lines():
     body = etree.fromstring(
         "<body><head>标题</head><p>第一段<hi>粗体</hi>文字<lb/>换行后</p>"
         "<list><item>列表一</item><item>列表二</item></list><quote>引用</quote><graphic src='x'/></body>")
     assert render_text(body) == "标题\n第一段粗体文字\n换行后\n列表一\n列表二\n引用"
+
+
+def test_soft_hyphens_and_zero_width_spaces_do_not_come_out_and_do_not_split_lines():
+    # Hyphenation hints in a German paragraph; the line must come out whole (as the page reads it), not be
+    # split at every hint as text that is not on the page.
+    paragraph = ("Die Win\xadzer am Süd\xadhang ern\xadten die Trau\xadben spät im Ok\xadto\xadber, "
+                 "wenn die Näch\xadte schon kühl sind und der Most\u200b langsam gärt.")
+    doc = extract(f"<html><body><article><h1>Weinlese</h1><p>{paragraph}</p><p>{paragraph}</p></article></body></html>")
+    assert "Winzer am Südhang ernten die Trauben spät im Oktober" in doc.text
+    assert "\xad" not in doc.text and "\u200b" not in doc.text
+    assert all(len(line) > 40 for line in doc.text.splitlines()[1:])
 
 
 def test_lines_glued_across_a_dropped_block_are_split_where_the_page_has_them_apart():
@@ -170,6 +216,16 @@ def test_default_mode_is_chosen_when_precision_kept_a_caption_and_default_contai
     assert chosen is default and "contains it" in reason
 
 
+def test_default_mode_is_chosen_when_it_adds_a_section_and_not_when_it_adds_a_teaser():
+    precise = Candidate("trafilatura-precision", "\n".join(_ARTICLE_LINES.splitlines()[:4]))
+    section = "\n".join(["第二部分", *(f"第{i}段补充，气象部门建议老人和儿童减少外出，注意防寒。" for i in range(4))])
+    teaser = "另一篇：全市中小学明天起推迟半小时到校\n教育局发布通知，受寒潮影响，全市中小学明天起推迟半小时到校，家长请留意学校通知。"
+    chosen, reason = choose(precise, Candidate("trafilatura-default", f"{precise.text}\n{section}"), 2000, _MENU_TREE)
+    assert chosen.name == "trafilatura-default" and "contains it" in reason
+    chosen, reason = choose(precise, Candidate("trafilatura-default", f"{precise.text}\n{teaser}"), 2000, _MENU_TREE)
+    assert chosen is precise and "adds little" in reason
+
+
 def test_precision_stays_when_default_adds_menu_links():
     precise = Candidate("trafilatura-precision", "第0段正文，今天上午市气象台发布寒潮蓝色预警。")
     default = Candidate("trafilatura-default", "\n".join(f"栏目{i}" for i in range(40)) + "\n" + precise.text)
@@ -182,6 +238,36 @@ def test_precision_stays_when_default_does_not_contain_it():
     default = Candidate("trafilatura-default", _ARTICLE_LINES)
     chosen, reason = choose(precise, default, visible_chars=400, tree=_MENU_TREE)
     assert chosen is precise and "holds only" in reason
+
+
+POSTS = ["I replaced the thermostat last winter and the radiator still stays cold on the top floor. Has anyone "
+         "seen this before with an old two-pipe system?",
+         "Bleed the radiators from the top floor down, then check that the lockshield valve is open at least two "
+         "turns. On old two-pipe systems that fixes it nine times out of ten.",
+         "Thanks, the lockshield valve was nearly closed. After opening it three turns the radiator is warm within "
+         "twenty minutes."]
+THREAD = "".join(f'<div class="comment" id="comment-{i}"><p class="author">user{i}</p><p>{post}</p></div>'
+                 for i, post in enumerate(POSTS))
+
+
+def test_forum_thread_posts_are_the_content():
+    ld = ('{"@context": "https://schema.org", "@type": "DiscussionForumPosting", '
+          '"headline": "Cold radiator on the top floor"}')
+    doc = extract(f'<html><head><title>Cold radiator</title><script type="application/ld+json">{ld}</script>'
+                  f'</head><body><h1>Cold radiator on the top floor</h1><div class="comments">{THREAD}</div></body></html>')
+    assert all(post in doc.text.splitlines() for post in POSTS)
+
+
+def test_reader_comments_under_an_article_stay_out():
+    article = "".join(f"<p>{s}</p>" for s in [
+        "The city council voted on Tuesday to close the old swimming pool on Mill Street after inspectors found "
+        "cracks in the main basin.",
+        "Repairs would have cost more than a new building, the council said, and a replacement is planned next to "
+        "the library by 2027."])
+    doc = extract(f"<html><body><article><h1>Pool closes</h1>{article}</article>"
+                  f"<section id='comments' class='comments'><h3>Comments</h3>{THREAD}</section></body></html>")
+    assert "Repairs would have cost more than a new building" in doc.text
+    assert not any(post in doc.text for post in POSTS)
 
 
 def test_real_page_where_precision_drops_the_article_gets_the_default_extraction(realworld):
@@ -243,7 +329,8 @@ def test_every_output_line_of_the_real_pages_is_on_the_page(realworld):
         tree = lxml.html.document_fromstring(markup.encode("utf-8", "replace"), parser=parser)
         etree.strip_elements(tree, "rt", "rp", with_tail=False)  # ruby annotations: pinyin, furigana
         for hidden in tree.xpath("//*[contains(translate(@style, ' ', ''), 'display:none')]"):
-            hidden.drop_tree()  # an inline note a reader never sees ("As at 2017[update], ...")
+            if not revealed_prose(hidden):  # prose a script shows is page text
+                hidden.drop_tree()  # an inline note a reader never sees ("As at 2017[update], ...")
         page_text = _fold("".join(tree.itertext()))
         doc = cleaner.clean_html(data, config=KEEP)
         for line in doc.text.splitlines():
@@ -288,8 +375,10 @@ def pages(draw):
 
 
 def _fold(text: str) -> str:
-    """White space and the characters line cleaning drops as never text (a byte-order mark) left out."""
-    return "".join(NOT_TEXT.sub("", unicodedata.normalize("NFC", text)).split())
+    """White space, the characters line cleaning drops as never text and the hints extraction drops as
+    never drawn (a byte-order mark, soft hyphens) left out."""
+    text = NOT_TEXT.sub("", unicodedata.normalize("NFC", text)).translate({ord(c): None for c in INVISIBLE_HINTS})
+    return "".join(text.split())
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -112,6 +112,43 @@ def test_ruby_annotation_is_dropped_and_base_text_kept():
     assert [rule for rule, _ in doc.removed] == ["hidden:ruby-annotation"] * 3
 
 
+# A slideshow item that the page's script shows: three sentences of prose, no links, no form controls.
+SLIDE = ("<h3>7. A lamp shaped like a lighthouse</h3><p>This little lamp turns a dark hallway into a harbour at "
+         "night. Its beam sweeps slowly round the walls, and the light can be dimmed when the children are "
+         "asleep. We liked it so much that we bought a second one for the garden shed, where it runs on a "
+         "small solar panel all through the summer months.</p><p>It comes in three colours and costs less "
+         "than a dinner for two, which makes it one of the cheapest presents on this list. Batteries are not included, so remember to "
+         "buy a pack of four when you order it.</p>")
+
+
+@pytest.mark.parametrize("hiding", ['style="display:none"', "hidden", 'style="visibility:hidden"'])
+def test_prose_a_script_reveals_stays(hiding):
+    doc = prepare(page(f"<p>Thirty gifts for people who have everything.</p><div {hiding}>{SLIDE}</div>"))
+    assert "Its beam sweeps slowly round the walls" in body_text(doc)
+    assert doc.removed == []
+
+
+@pytest.mark.parametrize("block", [
+    # a link list (hidden spam or a menu), however long
+    "".join(f"<a href='/p{i}'>Cheap watches and replica bags online, free shipping. Order now! </a>" for i in range(12)),
+    # a consent or newsletter dialog: prose with form controls
+    f"{SLIDE}<form><input type='email'><button>Subscribe</button></form>",
+    # keyword runs without sentences
+    " ".join(["casino slots jackpot poker roulette bonus"] * 20),
+    # too short to be an article part
+    "<p>Thanks for signing up. Check your inbox.</p>",
+])
+def test_hidden_links_dialogs_keyword_runs_and_short_notes_still_go(block):
+    doc = prepare(page(f"<p>Thirty gifts for people who have everything.</p><div style='display:none'>{block}</div>"))
+    assert [rule for rule, _ in doc.removed] == ["hidden:display-none"]
+
+
+def test_prose_hidden_by_a_trick_goes_however_long():
+    for style in ("font-size:0", "position:absolute;left:-9999px"):
+        doc = prepare(page(f"<p>正文。</p><div style='{style}'>{SLIDE}</div>"))
+        assert "Its beam" not in body_text(doc)
+
+
 def test_removal_record_leaves_out_script_code():
     doc = prepare(page('<div style="display:none">关注我们<script>var x = "<b>1</b>";</script></div>正文'))
     assert doc.removed == [("hidden:display-none", "关注我们")]

@@ -5,10 +5,14 @@ has (how much of the page's visible text a candidate keeps, whether one contains
 it is link text); the choice and its reason go in ``doc.meta["extractor"]`` and
 ``doc.meta["extractor_reason"]``:
 
-1. trafilatura in precision mode without comments, always: in its default mode a short article page
-   comes out with the navigation, "related" lists and forum footers around it, and on the cwced pages
-   precision scores higher. It runs without its readability comparison first, and again with it only
-   when it kept a small share of the page's visible text.
+1. trafilatura in precision mode, always: in its default mode a short article page comes out with the
+   navigation, "related" lists and forum footers around it, and on the cwced pages precision scores
+   higher. It runs without its readability comparison first, and again with it only when it kept a
+   small share of the page's visible text. Comments are on, and the page decides what they are: trafilatura
+   lifts reader comments out of the body into a comments part that is not used, except on a forum
+   thread (schema.org ``DiscussionForumPosting``, or a page that holds nothing but the posts), where
+   the posts are the body; with comments off it prunes them, and a thread comes out empty. On every
+   shared page the output is the same either way.
 2. trafilatura in its default mode (comments on, its own recall and baseline rescues), only when
    precision kept a small share of the page: precision mode now and then drops a whole article and
    keeps a date line or a caption.
@@ -17,10 +21,12 @@ it is link text); the choice and its reason go in ``doc.meta["extractor"]`` and
 
 Tables used for layout (old portals and forums put the whole page in nested tables) are turned into
 plain blocks first, so that trafilatura can separate the post from the frame around it and the text
-comes out as paragraphs instead of ``| a | b |`` rows.
+comes out as paragraphs instead of ``| a | b |`` rows. A heading's permalink anchor (a link to the
+heading itself) is unwrapped too: with it precision mode reads the heading as a link and drops it.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -31,14 +37,19 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import set_date_params
 
 from ..document import Document
-from ..text.chars import C0_CONTROLS, visible_chars
+from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS, visible_chars
 from .base import Stage
 from .limits import check_size
 
-# A table is layout, not data, when a cell holds blocks, line breaks or another table.
+# A table is layout, not data, when a cell holds blocks or another table, or line breaks in a cell alone
+# in its row or in a passage longer than a data cell's (a post or a footer in a frame; a price list or a
+# pros-and-cons grid breaks its short cells too).
+MIN_BROKEN_CELL_CHARS = 200
 _LAYOUT_TABLES = etree.XPath(
-    "//table[.//table or .//td[p or div or br or ul or ol or dl or blockquote or form or pre"
-    " or h1 or h2 or h3 or h4 or h5 or h6] or .//th[p or div or br]]"
+    "//table[.//table or .//td[p or div or ul or ol or dl or blockquote or form or pre"
+    " or h1 or h2 or h3 or h4 or h5 or h6] or .//th[p or div or br]"
+    " or .//td[br and (not(preceding-sibling::td or following-sibling::td)"
+    f" or string-length(normalize-space()) > {MIN_BROKEN_CELL_CHARS})]]"
 )
 # Elements every trafilatura mode deletes with their content (its settings.MANUALLY_CLEANED), deleted once
 # before the candidates copy and walk the tree: 40% of the elements of the shared pages, 19% of a precision
@@ -57,20 +68,27 @@ _TABLE_ATTRIBUTES = ("width", "height", "align", "valign", "colspan", "rowspan",
 # trafilatura's output tree: these start a new paragraph; "lb" is a line break inside one.
 _BLOCKS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "row", "div", "lb"})
 _SKIPPED = frozenset({"graphic"})
-# Controls go, a carriage return stays (a line break), a tab becomes a space.
-_CONTROL_CHARS = {ord(c): None for c in C0_CONTROLS + "\x7f" if c != "\r"} | {9: " "}
+_INVISIBLE = {ord(c): None for c in INVISIBLE_HINTS}
+_INVISIBLE_RE = re.compile(f"[{INVISIBLE_HINTS}]")  # on a whole page: 15x faster than str.translate
+# Controls and invisible hints go, a carriage return stays (a line break), a tab becomes a space.
+_CONTROL_CHARS = {ord(c): None for c in C0_CONTROLS + "\x7f" if c != "\r"} | {9: " "} | _INVISIBLE
 
 # choose(): the default mode replaces precision only when precision kept less than this share of the
-# page's visible text, the default mode keeps at least MIN_GAIN times as much, including nearly all of
-# what precision kept, and little of it is link text (menus, related lists). Measured on every shared
-# source (benchmarks/eval_extraction.py): looser settings trade a dropped article on one page for
-# teasers and comment threads on others.
+# page's visible text, the default mode keeps at least MIN_GAIN times as much (or adds whole paragraphs,
+# below), including nearly all of what precision kept, and little of it is link text (menus, related
+# lists). Measured on every shared source (benchmarks/eval_extraction.py): looser settings trade a
+# dropped article on one page for teasers and comment threads on others.
 MAX_PRECISION_SHARE = 0.10
 # Precision mode runs first without its readability comparison (trafilatura's "fast"; 40% of its time).
 # Below this share of the visible text it runs again with it: on every shared page that gives the same
 # score as always running it, at 78% of the time.
 MIN_FAST_SHARE = 0.2
 MIN_GAIN = 3.0
+# ... or at least MIN_SECTION_GAIN times as much when what it adds is MIN_ADDED_PARAGRAPHS paragraphs or more:
+# a section the precision mode dropped (headings and their paragraphs), where a teaser for another
+# article adds a headline and a summary.
+MIN_SECTION_GAIN = 1.5
+MIN_ADDED_PARAGRAPHS = 4
 MIN_CONTAINED = 0.9
 MAX_LINK_DENSITY = 0.2
 
@@ -94,11 +112,29 @@ def unlayout_tables(tree: etree._Element) -> int:
     return len(tables)
 
 
+# Links from a heading to itself: the permalink anchor ("#", "¶") that blogs and documentation put in every
+# heading. trafilatura's precision mode reads a heading with a link as a link and drops it.
+_HEADING_ANCHORS = etree.XPath("//a[starts-with(@href, '#')][ancestor::h1 or ancestor::h2 or ancestor::h3"
+                                " or ancestor::h4 or ancestor::h5 or ancestor::h6]")
+
+
+def unlink_heading_anchors(tree: etree._Element) -> int:
+    """Unwrap links to a place on the same page inside headings, keeping their text; one that is only a
+    mark ("#", "¶", "🔗") goes with it. Returns how many."""
+    anchors = _HEADING_ANCHORS(tree)
+    for anchor in anchors:
+        if any(ch.isalnum() for ch in anchor.text_content()):
+            anchor.drop_tag()
+        else:
+            anchor.drop_tree()  # its tail stays
+    return len(anchors)
+
+
 def render_text(body: etree._Element) -> str:
     """trafilatura's output tree as plain paragraphs, one per line, white space within a line folded.
 
     Unlike trafilatura's own text output this adds nothing the page does not show: no list markers,
-    no table pipes (cells of a row are separated by a tab).
+    no table pipes (cells of a row are separated by a tab), no soft hyphens or zero-width spaces.
     """
     lines: list[str] = []
     current: list[str] = []
@@ -152,7 +188,7 @@ def split_at_page_gaps(text: str, page_text: str) -> str:
     run of the line, starting where the previous piece ended, that the page contains; a character
     the page does not contain at all is left out. Lines found on the page are kept as they are.
     """
-    page = "".join(unicodedata.normalize("NFC", page_text).split())
+    page = "".join(_INVISIBLE_RE.sub("", unicodedata.normalize("NFC", page_text)).split())
     out: list[str] = []
     cursor = 0  # lines mostly come in page order: look after the previous one first
     for line in text.split("\n"):
@@ -256,6 +292,12 @@ def contained_share(inner: str, outer: str) -> float:
     return found / total if total else 1.0
 
 
+def added_paragraphs(inner: str, outer: str) -> int:
+    """How many lines of ``outer`` do not occur in ``inner`` (white space aside)."""
+    folded_inner = "".join(inner.split())
+    return sum(1 for line in outer.split("\n") if (folded := "".join(line.split())) and folded not in folded_inner)
+
+
 def needs_default(precise: Candidate, visible_chars: int) -> bool:
     """Whether precision kept so little of the page that the default mode should be asked too."""
     return precise.chars < MAX_PRECISION_SHARE * visible_chars
@@ -264,7 +306,9 @@ def needs_default(precise: Candidate, visible_chars: int) -> bool:
 def choose(precise: Candidate, default: Candidate, visible_chars: int, tree: etree._Element) -> tuple[Candidate, str]:
     """The better of the precision and default extractions of ``tree``, and why."""
     share = precise.chars / max(visible_chars, 1)
-    if default.chars < MIN_GAIN * max(precise.chars, 1):
+    if default.chars < MIN_GAIN * max(precise.chars, 1) and (
+            default.chars < MIN_SECTION_GAIN * max(precise.chars, 1)
+            or added_paragraphs(precise.text, default.text) < MIN_ADDED_PARAGRAPHS):
         return precise, f"precision kept {share:.0%} of the visible text; default mode adds little"
     density = link_chars(default.text, tree) / max(default.chars, 1)
     if density > MAX_LINK_DENSITY:
@@ -292,12 +336,13 @@ class ExtractStage(Stage):
         # page_text and visible stay those of the whole page: the shares below are of what a reader sees
         etree.strip_elements(tree, *PRUNED, with_tail=False)
         unlayout_tables(tree)
+        unlink_heading_anchors(tree)
         precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
-                                    include_comments=False, fast=True)
+                                    include_comments=True, fast=True)
         chosen, reason = precise, "precision mode"
         if precise.chars < MIN_FAST_SHARE * visible:
             precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
-                                        include_comments=False)
+                                        include_comments=True)
             chosen, reason = precise, "precision mode with readability's second opinion"
             if needs_default(precise, visible):
                 default = self._trafilatura("trafilatura-default", tree, doc.url, page_text, include_comments=True)

@@ -14,7 +14,7 @@ from lxml import etree
 
 from .. import errors
 from ..document import Document
-from ..text.chars import C0_CONTROLS
+from ..text.chars import C0_CONTROLS, SENTENCE_END, visible_chars
 from .base import Stage
 
 # C0 control characters other than white space: plentiful in binary payloads, absent from markup.
@@ -229,12 +229,41 @@ def why_hidden(element: etree._Element) -> str | None:
     return why
 
 
+# Rules a page's own scripts undo (tabs, slideshows, "read more" boxes, articles shown after a consent
+# check), unlike the hiding tricks (zero font size, off-screen, white text, Discuz jammer) that only hide.
+_REVEALABLE = frozenset({"display-none", "visibility-hidden", "attribute"})
+# A hidden block of prose this long, in sentences and with little link text, is an article or a part of one
+# that a script shows: hidden spam is link lists or keyword runs, hidden chrome is menus, dialogs and forms.
+MIN_REVEALED_CHARS = 400
+MIN_REVEALED_SENTENCES = 3
+MAX_REVEALED_LINK_SHARE = 0.1
+# A full stop ends a sentence before white space or a closing quote (not in 3.5 or example.com); the
+# full-width marks always do.
+_SENTENCE_ENDS = re.compile(f"[。！？]|[.{SENTENCE_END}](?=[\\s\"”’»)]|$)")
+_CONTROLS = etree.XPath("boolean(.//input or .//button or .//textarea or .//select or .//form)")
+
+
+def revealed_prose(element: etree._Element) -> bool:
+    """Whether a block hidden by a rule that scripts undo holds prose a reader is shown: long, in
+    sentences, little of it link text, and no form controls (consent banners and newsletter dialogs
+    have buttons)."""
+    text = "".join(_TEXT_NOT_CODE(element))
+    size = visible_chars(text)
+    if size < MIN_REVEALED_CHARS or _CONTROLS(element):
+        return False
+    if len(_SENTENCE_ENDS.findall(text)) < MIN_REVEALED_SENTENCES:
+        return False
+    links = sum(visible_chars("".join(_TEXT_NOT_CODE(a))) for a in element.iter("a"))
+    return links <= MAX_REVEALED_LINK_SHARE * size
+
+
 def find_hidden(tree: etree._Element) -> dict[etree._Element, str]:
-    """Every element a reader never sees, with the reason, in document order."""
+    """Every element a reader never sees, with the reason, in document order (not blocks of prose that
+    the page's scripts show: :func:`revealed_prose`)."""
     found: dict[etree._Element, str] = {}
     for element in _CANDIDATES(tree):
         why = why_hidden(element)
-        if why:
+        if why and not (why in _REVEALABLE and revealed_prose(element)):
             found[element] = why
     return found
 

@@ -32,6 +32,11 @@ C0_CONTROLS = "".join(chr(c) for c in (*range(0, 9), *range(11, 32)))
 #: Characters that are never text: C0 and C1 controls (tab and line feed excepted), DEL, the byte-order
 #: mark inside text, and UTF-16 surrogates (only ever lone in a Python str).
 NOT_TEXT = re.compile(f"[{C0_CONTROLS}\x7f-\x9f\ufeff\ud800-\udfff]+")
+#: Hints in a page that a browser never draws as a character: soft hyphen (where a word may be broken:
+#: ``Ita&shy;li&shy;ens`` reads "Italiens"), zero-width space and word joiner (where a line may or may not
+#: break), byte-order mark. Zero-width (non-)joiners are not among them: they change how Persian, Indic
+#: scripts and emoji are drawn.
+INVISIBLE_HINTS = "\xad\u200b\u2060\ufeff"
 
 
 def visible_chars(text: str) -> int:

@@ -69,6 +69,26 @@ def removed_by(rule_class, lines, **kw):
     "已有0人参与",
     "长按二维码关注我们",
     "发布时间：2021-01-29  来源：县卫健局  浏览次数：123",
+    "Comments",
+    "12 comments",
+    "(Reporting by Anna Berg and Tom Lind; editing by Sara Holm)",
+    "Reading time: 4 minutes",
+    "6 min read",
+    "Lesezeit: 3 Min.",
+    "Tempo de leitura: 2 minutos",
+    "Like this story? Share it with a friend!",
+    "Sign up for our weekly newsletter",
+    "Abonniere unseren Newsletter",
+    "Suscríbete a nuestro newsletter",
+    "Czytaj też: Nowy most otwarty po dwóch latach budowy",
+    "Lesen Sie auch: Der Bürgermeister tritt zurück",
+    "ANZEIGE - Jetzt Angebote vergleichen:",
+    "Reklama",
+    "*Werbung. Dieser Beitrag enthält Werbung für eine Bäckerei.",
+    "Bild: Agentur/Hans Maier",
+    "Topics: bridges, city council, budget",
+    "Etiquetas: elecciones, congreso",
+    "Loading Comments...",
 ])
 def test_navigation_removes_chrome(line):
     gone, doc = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
@@ -92,6 +112,14 @@ def test_navigation_removes_chrome(line):
     "詞／曲／編曲：陳珊妮",
     "所在位置：北京市朝阳区建国路88号",
     "<br /><b>應該</b>",
+    "Comments from readers poured in after the mayor's speech, most of them in favour of the plan.",
+    "Reporting by the local paper showed that the budget had been wrong for years.",
+    "The newsletter lost a third of its subscribers after the price rise.",
+    "Follow Radio Nord on Facebook, Twitter and Instagram.",  # some golds keep such a line
+    "Auch interessant ist, dass der Rat einstimmig entschied.",
+    "Werbung stört beim Lesen, sagen zwei Drittel der Befragten.",
+    "Foto: Agencia Sur",  # a Spanish caption credit some golds keep; German Bild: goes
+    "Topics of the meeting were the budget, the bridge and the new school.",
 ])
 def test_navigation_keeps_article_lines(line):
     gone, _ = removed_by(NavigationRule, [ARTICLE[0], line, ARTICLE[1]])
@@ -161,6 +189,33 @@ def test_more_about_heading_with_headline_snippet_date_items():
     assert out == ARTICLE
 
 
+ENGLISH = ["The council met on Tuesday and approved the budget for next year after a long debate.",
+           "Most of the money will go to schools and to repairing the bridge on the ring road."]
+
+
+@pytest.mark.parametrize("heading", ["You Might Also Like", "You may also like...", "More Must-Reads From The Herald",
+                                     "Most read in world news", "DON'T MISS", "Related Articles", "We think you’ll like"])
+def test_english_related_heading_takes_its_headlines_but_not_the_sentence_after(heading):
+    items = ["Mayor wins a second term", "Storm closes schools across the county", "Ten tips for a cheaper winter..."]
+    after = "The mayor said the vote was fair."
+    out, _ = apply(RelatedBlockRule, [*ENGLISH, heading, *items, after])
+    assert out == [*ENGLISH, after]
+
+
+def test_read_also_heading_in_other_languages_takes_its_headlines():
+    lines = ["Der Rat hat am Dienstag den Haushalt für das nächste Jahr nach langer Debatte beschlossen.",
+             "Auch interessant:", "Neue Brücke eröffnet", "Stadtfest abgesagt",
+             "Die Opposition kündigte an, gegen den Beschluss zu klagen."]
+    out, _ = apply(RelatedBlockRule, lines)
+    assert out == [lines[0], lines[-1]]
+
+
+@pytest.mark.parametrize("heading", ["Read more:", "See also", "Further reading"])
+def test_english_section_headings_that_articles_use_stay(heading):
+    lines = [*ENGLISH, heading, "Mayor wins a second term", "Storm closes schools across the county"]
+    assert apply(RelatedBlockRule, lines)[0] == lines
+
+
 def test_headless_run_of_dated_items_goes_with_the_snippet_before_it():
     run = ["...学校卫生监督检查。县卫生健康局印发《莘县“十四五”医疗服务体系规划》,提出县乡村网格化卫生健康监督体系建设要求,",
            "2024-03-29 11:42:00",
@@ -205,12 +260,29 @@ def test_a_dated_timeline_in_an_article_stays():
         assert apply(RelatedBlockRule, lines)[0] == lines
 
 
-def test_snippet_with_ascii_dots_goes_but_chinese_ellipsis_stays():
-    snippet = "...区老年人的健康保障工作,为多病共存老年人提供整体化医疗服务。高超医术解烦忧“手术非常成功。”7月10日,莘县"
+TEASERS = ["...区老年人的健康保障工作,为多病共存老年人提供整体化医疗服务。高超医术解烦忧“手术非常成功。”7月10日,莘县",
+           "县医院开展义诊活动",
+           "...及智慧医疗理念,提升社区老年人的生活质量,联合社区医院特举办“智慧健康进社区”义诊活动,对于"]
+
+
+def test_teasers_with_ascii_dots_go_but_chinese_ellipsis_stays():
     quote = "……他停了很久，才接着说下去：“那年冬天特别冷。”"
-    out, doc = apply(RelatedBlockRule, [ARTICLE[0], snippet, quote, ARTICLE[1]])
-    assert out == [ARTICLE[0], quote, ARTICLE[1]]
-    assert doc.removed == [("boilerplate:snippet", snippet)]
+    out, doc = apply(RelatedBlockRule, [ARTICLE[0], *TEASERS, quote, ARTICLE[1]])
+    assert out == [ARTICLE[0], TEASERS[1], quote, ARTICLE[1]]
+    assert doc.removed == [("boilerplate:snippet", TEASERS[0]), ("boilerplate:snippet", TEASERS[2])]
+
+
+@pytest.mark.parametrize("quote", [
+    "...区老年人的健康保障工作,为多病共存老年人提供整体化医疗服务...",
+    "... the harbour board, which had run the wharves since the war, simply stopped dredging ... Within two"
+    " years the larger ships went elsewhere and the town lost its freight trade",
+])
+def test_one_quotation_with_omissions_between_paragraphs_or_references_stays(quote):
+    """A line opening (and closing) with "..." alone, away from other teasers and dates, is a quotation."""
+    references = ["^ Hart, Ann (2004). A Port and its Town. Harbour Press. p. 12.",
+                  "^ \"Freight figures 1950-1990\". Port Statistics Office. Retrieved 3 May 2011."]
+    for lines in ([ARTICLE[0], quote, ARTICLE[1]], [references[0], quote, references[1]]):
+        assert apply(RelatedBlockRule, lines)[0] == lines
 
 
 # --- disclaimers, copyright, ICP -------------------------------------------------------------------
@@ -295,6 +367,14 @@ def test_title_from_metadata_counts_even_in_the_other_script():
     assert out == [ARTICLE[0], "大英縣召開醫共體建設工作動員會", ARTICLE[1]]
 
 
+def test_with_a_metadata_title_a_repeated_first_line_is_not_taken_for_the_title():
+    """A table of contents opens the text and each entry comes back as its section's heading."""
+    doc = Document(meta={"title": "Write comprehensively about your core topics"})
+    lines = ["Assess your content", "Rewrite with depth in mind", "Content depth is a rating of how fully a topic is covered.",
+             "Assess your content", "Start by listing your core topics and the questions readers ask about them."]
+    assert apply(RepeatedLineRule, lines, doc=doc)[0] == lines
+
+
 def test_chorus_lines_without_final_punctuation_stay():
     chorus = "So remember when we're driving, driving in your car"
     lines = ["Driving", chorus, "And your arm felt nice wrapped round my shoulder tonight", chorus]
@@ -319,10 +399,10 @@ def test_quotation_starting_with_dots_that_ends_its_sentence_stays(line):
     assert out == [ARTICLE[0], line, ARTICLE[1]] and doc.removed == []
 
 
-def test_snippet_with_dots_at_both_ends_goes():
+def test_teaser_with_dots_at_both_ends_goes_beside_a_date():
     snippet = "...区老年人的健康保障工作,为多病共存老年人提供整体化医疗服务..."
-    out, doc = apply(RelatedBlockRule, [ARTICLE[0], snippet, ARTICLE[1]])
-    assert doc.removed == [("boilerplate:snippet", snippet)]
+    out, doc = apply(RelatedBlockRule, [ARTICLE[0], "情系夕阳红 托起健康梦", snippet, "2023-07-14 10:53:00", ARTICLE[1]])
+    assert ("boilerplate:snippet", snippet) in doc.removed and snippet not in out
 
 
 @pytest.mark.parametrize("line", [

@@ -4,17 +4,20 @@ and truncated snippets.
 A list of other articles is recognised by its shape, not its words (the headlines are real sentences on
 other subjects):
 
-- a heading from the ``[heading]`` family (``相关文章``, ``最新``, ``更多关于健康的资讯:``) followed by
-  items: bullet lines, dates, short headline-like lines, snippets cut mid-sentence, or any line that a
-  date follows within two lines. The block ends at the first line that reads like article text;
+- a heading from the ``[heading]`` family (``相关文章``, ``最新``, ``更多关于健康的资讯:``, ``You may also
+  like``) followed by items: bullet lines, dates, short headline-like lines (no final full stop),
+  snippets cut mid-sentence, or any line that a date follows within two lines. The block ends at the
+  first line that reads like article text;
 - without a heading, three or more list rows in a row, each a short line with a numeric date at one end
   (``2020-04-09 admin 标题``, ``标题(2006-12-19)[836]``, ``[dated_item]``);
 - without a heading, a run of at least three date lines (``[listing_date]``) at most three lines apart,
   where at least half of the items carry a snippet cut mid-sentence; the headline and snippet in front
   of the first date go with it;
-- a snippet on its own: a line starting with ``...`` (not the Chinese ellipsis ``……``) and cut at its
+- a teaser in a list: a line starting with ``...`` (not the Chinese ellipsis ``……``) and cut at its
   end too (a line that opens with ``...`` and ends its sentence is a quotation picked up mid-sentence),
-  or a long line cut mid-sentence right before a date line;
+  with another such line or a date at most two lines away (one such line alone, between paragraphs or
+  references, is a quotation with its omissions marked); or a long line cut mid-sentence right before a
+  date line;
 - what is left of list items: a machine timestamp (date and time of day, ``[timestamp]``) alone on a line.
 
 Article text ends its sentences; list items end wherever the site cut them. That is the whole bias: a
@@ -33,10 +36,15 @@ SNIPPET_START = re.compile(r"^\s*(?:\.{3}|…(?!…))")
 # Closing marks that end a sentence (keys are NFKC: ！ and ？ are already ASCII).
 CLOSING_SENTENCE_END = tuple(SENTENCE_END + ".\"”’』」)]】")
 
-HEADLINE_CHARS = 40     # a line this short without a final 。 reads like a headline
+HEADLINE_CHARS = 40     # a line this short without a final 。 or . reads like a headline
 SNIPPET_CHARS = 300     # list snippets are at most this long
 MAX_DATE_GAP = 3        # lines between two dates of one list (headline, snippet, maybe a source line)
 MIN_RUN_DATES = 3       # dates (or dated rows) in a heading-less list
+TEASER_GAP = 2          # a teaser has another teaser or a date this many lines away (headline in between)
+
+
+# A short line ending in a full stop is a sentence, not a headline (headlines end without one, or cut "...").
+FULL_STOP = re.compile(r"(?:。|(?<!\.)\.)$")
 
 
 def ends_sentence(key: str) -> bool:
@@ -64,7 +72,7 @@ class RelatedBlockRule(LineRule):
         def is_item(j: int) -> bool:
             k = keys[j]
             return (bool(BULLET.match(lines[j])) or is_date[j] or snippet[j] or cut[j]
-                    or (len(k) <= HEADLINE_CHARS and not k.endswith("。")) or date_follows(j))
+                    or (len(k) <= HEADLINE_CHARS and not FULL_STOP.search(k)) or date_follows(j))
 
         verdicts: list[str | None] = [None] * n
         for i in range(n):
@@ -77,9 +85,14 @@ class RelatedBlockRule(LineRule):
                         verdicts[k] = self.name
         self._date_runs(keys, is_date, snippet, cut, verdicts)
         self._dated_rows(keys, verdicts)
+        teaser = [snippet[j] and (cut[j] or keys[j].endswith("...")) for j in range(n)]
+
+        def in_list(j: int) -> bool:  # another teaser or a date near it: a quotation stands alone
+            near = range(max(j - TEASER_GAP, 0), min(j + TEASER_GAP + 1, n))
+            return any(k != j and (snippet[k] or is_date[k]) for k in near)
+
         for j in range(n):
-            lone_snippet = snippet[j] and (cut[j] or keys[j].endswith("..."))
-            if verdicts[j] is None and (lone_snippet or (cut[j] and len(keys[j]) > HEADLINE_CHARS
+            if verdicts[j] is None and ((teaser[j] and in_list(j)) or (cut[j] and len(keys[j]) > HEADLINE_CHARS
                                                       and j + 1 < n and is_date[j + 1])):
                 verdicts[j] = "boilerplate:snippet"
                 if j + 1 < n and is_date[j + 1]:

@@ -25,7 +25,7 @@ class RepeatedLineRule(LineRule):
         meta_title = doc.meta.get("title")
         if meta_title:
             titles.add(line_keys([meta_title], trim=True)[0])
-        if keys and 0 < len(keys[0]) <= TITLE_CHARS and not keys[0].endswith("。"):
+        elif keys and 0 < len(keys[0]) <= TITLE_CHARS and not keys[0].endswith("。"):
             titles.add(keys[0])
         titles.discard("")
         seen: set[str] = set()
