@@ -132,35 +132,22 @@ view_text = st.text(alphabet=st.sampled_from("天地人和平安的是了中国a
 word_view = st.lists(st.text(alphabet="abcdé", min_size=1, max_size=6), max_size=12).map(" ".join)
 
 
-@settings(max_examples=60, deadline=None)
-@given(views=st.lists(st.one_of(view_text.map(lambda v: (v, False)), word_view.map(lambda v: (v, True))),
-                      min_size=1, max_size=6),
-       num_perm=st.sampled_from([1, 7, 16]))
-def test_signature_kernel_equals_python_reference(views, num_perm):
-    config = Config(num_perm=num_perm, cjk_shingle_size=3, word_shingle_size=2)
-    flat = Views.from_strings([v for v, _ in views], np.array([w for _, w in views]))
-    sigs = signatures_of_views(flat, config)
-    for i, (view, word_mode) in enumerate(views):
-        expected = ref_signature(view, word_mode, 2 if word_mode else 3, num_perm)
-        assert sigs.has_signature[i] == (expected is not None)
-        if expected is not None:
-            assert sigs.minhash[i].tolist() == expected
-        assert (sigs.exact[i] == 0) == (not ref_tokens(view, word_mode))
-
-
+@pytest.mark.parametrize("one_permutation", [False, True])
 @settings(max_examples=60, deadline=None)
 @given(views=st.lists(st.one_of(view_text.map(lambda v: (v, False)), word_view.map(lambda v: (v, True))),
                       min_size=1, max_size=6),
        num_perm=st.sampled_from([1, 7, 16, 128]))
-def test_one_permutation_kernel_equals_python_reference(views, num_perm):
-    config = Config(num_perm=num_perm, cjk_shingle_size=3, word_shingle_size=2, one_permutation=True)
+def test_signature_kernels_equal_their_python_reference(one_permutation, views, num_perm):
+    config = Config(num_perm=num_perm, cjk_shingle_size=3, word_shingle_size=2, one_permutation=one_permutation)
+    reference = ref_one_permutation if one_permutation else ref_signature
     flat = Views.from_strings([v for v, _ in views], np.array([w for _, w in views]))
     sigs = signatures_of_views(flat, config)
     for i, (view, word_mode) in enumerate(views):
-        expected = ref_one_permutation(view, word_mode, 2 if word_mode else 3, num_perm)
+        expected = reference(view, word_mode, 2 if word_mode else 3, num_perm)
         assert sigs.has_signature[i] == (expected is not None)
         if expected is not None:
             assert sigs.minhash[i].tolist() == expected
+        assert (sigs.exact[i] == 0) == (not ref_tokens(view, word_mode))
 
 
 def test_one_permutation_estimate_is_unbiased_and_finds_the_same_groups():
