@@ -132,6 +132,15 @@ view_text = st.text(alphabet=st.sampled_from("天地人和平安的是了中国a
 word_view = st.lists(st.text(alphabet="abcdé", min_size=1, max_size=6), max_size=12).map(" ".join)
 
 
+def edited_pairs(rng: random.Random, n: int = 60) -> list[tuple[str, str]]:
+    """``n`` (article, a copy with up to half its sentences edited) pairs."""
+    pairs = []
+    for _ in range(n):
+        base = article(rng)
+        pairs.append(("".join(base), "".join(edited(base, rng, rng.uniform(0.0, 0.5)))))
+    return pairs
+
+
 @pytest.mark.parametrize("one_permutation", [False, True])
 @settings(max_examples=60, deadline=None)
 @given(views=st.lists(st.one_of(view_text.map(lambda v: (v, False)), word_view.map(lambda v: (v, True))),
@@ -151,12 +160,8 @@ def test_signature_kernels_equal_their_python_reference(one_permutation, views, 
 
 
 def test_one_permutation_estimate_is_unbiased_and_finds_the_same_groups():
-    rng = random.Random(21)
     config = Config(one_permutation=True)
-    pairs = []
-    for _ in range(60):
-        base = article(rng)
-        pairs.append(("".join(base), "".join(edited(base, rng, rng.uniform(0.0, 0.5)))))
+    pairs = edited_pairs(random.Random(21))
     texts = [t for pair in pairs for t in pair]
     sigs = signatures_for(texts, config)
     errors = np.array([np.mean(sigs.minhash[2 * k] == sigs.minhash[2 * k + 1])
@@ -229,11 +234,7 @@ def test_exact_check_in_groups_equals_one_group(monkeypatch):
 
 
 def test_estimate_is_unbiased_against_exact_jaccard():
-    rng = random.Random(2)
-    pairs = []
-    for _ in range(60):
-        base = article(rng)
-        pairs.append(("".join(base), "".join(edited(base, rng, rng.uniform(0.0, 0.5)))))
+    pairs = edited_pairs(random.Random(2))
     texts = [t for pair in pairs for t in pair]
     sigs = signatures_for(texts, CONFIG)
     errors = []
