@@ -2,6 +2,7 @@
 import html
 import importlib.util
 import json
+import re
 import sys
 import time
 import unicodedata
@@ -406,12 +407,15 @@ _NOT_TEXT = st.one_of(st.characters(categories=["Cc", "Cf", "Cs", "Co"]), st.sam
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
-def test_a_control_character_anywhere_in_a_real_page_never_rejects_it(data):
+def test_a_control_character_anywhere_in_the_text_of_a_real_page_never_rejects_it(data):
+    """Anywhere between tags. Inside a tag a character changes the markup itself, as it would for a browser:
+    in ``</title>`` it leaves the title open, and the rest of the page becomes its text."""
     if not _REAL_PAGE.is_file():
         pytest.skip("third-party material not found")
     markup = _REAL_PAGE.read_bytes().decode("utf-8")
     breaks = [i + len("<br>") for i in range(len(markup)) if markup.startswith("<br", i)]
-    at = data.draw(st.one_of(st.sampled_from(breaks), st.integers(0, len(markup))))
+    in_tags = {i for tag in re.finditer(r"<[^>]*>", markup) for i in range(tag.start() + 1, tag.end())}
+    at = data.draw(st.one_of(st.sampled_from(breaks), st.integers(0, len(markup)).filter(lambda i: i not in in_tags)))
     page = markup[:at] + data.draw(_NOT_TEXT) + markup[at:]
     doc = cleaner.clean_html(page.encode("utf-8", "surrogatepass"), config=KEEP)
     assert doc.rejected is None, doc.reject_detail

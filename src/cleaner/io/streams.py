@@ -263,6 +263,9 @@ class MemberStream(Stream):
                     del self._starts[0]
                 self._starts.append((self._pos + self._available() + len(self._held), self._offset))
             if not self._pending and not self._more_input():
+                if self._member_in and self._member_in.find(self._magic, 1) >= 0:
+                    # the "member" ran over the start of another: damage that decoded without an error
+                    raise self._after_damage("it runs on into the next member")
                 if self._release():  # what decompressed before the cut is sound; the cut is reported next
                     return True
                 self._decoder = None
@@ -272,19 +275,7 @@ class MemberStream(Stream):
             try:
                 out, left = self._step(self._decoder, piece)
             except (zlib.error, zstandard.ZstdError) as e:
-                member = self._starts[-1][1]
-                self._decoder = None
-                self._held = bytearray()
-                if self._member_in:  # search again from just after the damaged member's start
-                    self._pending = bytes(self._member_in[1:]) + self._pending
-                    self._offset = member + 1
-                    resumed = self._resync(0)
-                else:  # nothing of it consumed (_pending starts there), or too much kept to go back
-                    resumed = self._resync(1)
-                self._starts[-1] = (self._pos + self._available(), member)  # the damaged member gave nothing
-                where = f"reading goes on at offset {self._offset}" if resumed else "nothing readable after it"
-                raise CorruptInput(f"corrupt {self._codec} data in the member that starts at compressed offset "
-                                   f"{member}: {e}; {where}") from None
+                raise self._after_damage(str(e)) from None
             used = len(self._pending) - len(left)
             if self._member_in is not None:
                 self._member_in += self._pending[:used]
@@ -299,6 +290,24 @@ class MemberStream(Stream):
                     return True
             elif len(self._held) >= HOLD_BYTES:
                 return self._release()
+
+    def _after_damage(self, why: str) -> CorruptInput:
+        """Drop the current member's output and go on at the next member start found after its first byte;
+        the error to raise, saying where reading goes on."""
+        member = self._starts[-1][1]
+        self._decoder = None
+        self._held = bytearray()
+        if self._member_in:  # search again from just after the damaged member's start
+            self._pending = bytes(self._member_in[1:]) + self._pending
+            self._offset = member + 1
+            resumed = self._resync(0)
+        else:  # nothing of it consumed (_pending starts there), or too much kept to go back
+            resumed = self._resync(1)
+        self._member_in = bytearray()
+        self._starts[-1] = (self._pos + self._available(), member)  # the damaged member gave nothing
+        where = f"reading goes on at offset {self._offset}" if resumed else "nothing readable after it"
+        return CorruptInput(f"corrupt {self._codec} data in the member that starts at compressed offset "
+                            f"{member}: {why}; {where}")
 
     def _resync(self, skip: int) -> bool:
         """Drop compressed bytes up to the next member start (after the first ``skip``) that decompresses
