@@ -12,8 +12,8 @@ import numpy as np
 
 from ..config import Config
 from ..document import Document
-from .clusters import DedupResult, assemble, link_pairs, roots
-from .lsh import band_keys, choose_bands, estimate_sd, link_candidates, spanning_forest
+from .clusters import DedupResult, assemble, roots
+from .lsh import band_keys, choose_bands, estimate_sd, link_candidates, link_pairs, spanning_forest
 from .shingles import Views
 from .signatures import BATCH_CHARACTERS, Signatures, signatures_for, signatures_of_views
 

@@ -7,7 +7,6 @@ import numpy as np
 from numba import prange
 
 from .compiled import kernel
-from .lsh import link_pairs, spanning_forest  # noqa: F401 - re-exported
 
 
 @dataclass

@@ -36,8 +36,8 @@ from ..config import Config
 from ..engines.base import RunError
 from ..io.writers import PARQUET_SCHEMA
 from . import Signatures, band_keys, confirmation_bounds, exact_jaccard_of_texts
-from .clusters import link_pairs, roots, spanning_forest, tree_parents
-from .lsh import WINDOW, choose_bands
+from .clusters import roots, tree_parents
+from .lsh import WINDOW, choose_bands, link_pairs, spanning_forest
 
 # Sort-based shuffles run as tasks in Ray's pooled workers, which have the cleaner and its numba kernels
 # loaded already; the hash shuffle starts fresh aggregator actors for every grouping, seconds each.
