@@ -1,6 +1,8 @@
 """Quality signals: each one against a value worked out by hand."""
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -84,3 +86,23 @@ def test_signals_never_raise_and_shares_stay_in_range(text):
     for name in ("cjk_share", "punct_line_share", "dup_line_frac", "dup_line_char_frac", "top_2gram_char_frac",
                  "dup_5gram_char_frac", "dup_10gram_char_frac", "symbol_ratio", "language_score"):
         assert 0.0 <= got[name] <= 1.0, name
+
+
+def test_top_2gram_ties_go_to_the_first_ngram():
+    # (ab, cd) and (x, y) both occur twice; the first one to occur counts: 4 characters x 2 of 12
+    words = s.token_arrays(["ab", "cd", "x", "y", "ab", "cd", "x", "y"])
+    assert s.top_ngram_char_frac(words, 2) == pytest.approx(8 / 12)
+    words = s.token_arrays(["x", "y", "ab", "cd", "x", "y", "ab", "cd"])
+    assert s.top_ngram_char_frac(words, 2) == pytest.approx(4 / 12)
+
+
+def test_one_long_token_costs_its_own_length_not_the_count_times_it():
+    text = "字" * 5_000 + " " + "a" * 10_000  # a fixed-width string array would take 5,001 x 10,000 x 4 bytes
+    tracemalloc.start()
+    try:
+        signals = s.quality_signals(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert signals["chars"] == 15_000
+    assert peak < 20_000_000

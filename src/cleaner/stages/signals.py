@@ -85,12 +85,13 @@ def duplicate_lines(lines: list[str]) -> tuple[float, float]:
 
 
 def token_arrays(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(an id per token, equal ids for equal tokens; the characters of each token), as numpy arrays."""
-    if not words:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    array = np.array(words)
-    _, ids = np.unique(array, return_inverse=True)
-    return ids.reshape(-1).astype(np.uint64), np.char.str_len(array).astype(np.int64)
+    """(an id per token, equal ids for equal tokens; the characters of each token), as numpy arrays.
+
+    Ids are numbered in a dict, not by ``np.unique`` over ``np.array(words)``: numpy stores strings at the
+    width of the longest, so one 50,000-letter token among 100,000 others asked for 20 GB."""
+    index: dict[str, int] = {}
+    ids = np.fromiter((index.setdefault(word, len(index)) for word in words), dtype=np.uint64, count=len(words))
+    return ids, np.fromiter(map(len, words), dtype=np.int64, count=len(words))
 
 
 def _ngram_ids(tokens: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -111,11 +112,12 @@ def top_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
         return 0.0
     gram_ids, chars = _ngram_ids(tokens, n)
     counts = np.bincount(gram_ids)
-    top = int(counts.argmax())
-    if counts[top] < 2:
+    top = int(counts.max())
+    if top < 2:
         return 0.0
-    first = int(np.flatnonzero(gram_ids == top)[0])
-    return min(1.0, int(chars[first]) * int(counts[top]) / total)
+    # among n-grams equally frequent, the one that occurs first (datatrove's Counter.most_common)
+    first = int(np.flatnonzero(counts[gram_ids] == top)[0])
+    return min(1.0, int(chars[first]) * top / total)
 
 
 def dup_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
