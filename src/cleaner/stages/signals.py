@@ -28,7 +28,7 @@ LINE_END = SENTENCE_END + ".．"
 _CLOSERS = "\"'”’」』）)】》»"
 
 # Language ID reads this many characters at most: enough for a stable answer, bounded cost on long pages.
-LANGUAGE_SAMPLE_CHARS = 2000
+LANGUAGE_SAMPLE_CHARS = 1000
 
 
 @functools.cache
