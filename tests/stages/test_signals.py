@@ -38,7 +38,7 @@ def test_duplicate_lines():
 
 
 def test_tokens_are_cjk_characters_and_words():
-    assert s.tokens(TEXT) == ["Hello", "world", "Hello", "world", "你", "好", "世", "界", "Buy", "now"]
+    assert list(s.tokens(TEXT)) == ["Hello", "world", "Hello", "world", "你", "好", "世", "界", "Buy", "now"]
 
 
 def test_top_2gram_fraction():
@@ -88,6 +88,16 @@ def test_signals_never_raise_and_shares_stay_in_range(text):
         assert 0.0 <= got[name] <= 1.0, name
 
 
+@given(st.text(alphabet=st.sampled_from("ab 字,\n1é"), max_size=60), st.integers(1, 8))
+def test_tokens_found_in_blocks_are_the_tokens_of_the_whole_text(text, block):
+    saved = s.TOKEN_BLOCK_CHARS
+    s.TOKEN_BLOCK_CHARS = block  # tiny blocks, so that the cuts fall everywhere
+    try:
+        assert list(s.tokens(text)) == s._TOKEN.findall(text)
+    finally:
+        s.TOKEN_BLOCK_CHARS = saved
+
+
 def test_top_2gram_ties_go_to_the_first_ngram():
     # (ab, cd) and (x, y) both occur twice; the first one to occur counts: 4 characters x 2 of 12
     words = s.token_arrays(["ab", "cd", "x", "y", "ab", "cd", "x", "y"])
@@ -106,3 +116,28 @@ def test_one_long_token_costs_its_own_length_not_the_count_times_it():
         tracemalloc.stop()
     assert signals["chars"] == 15_000
     assert peak < 20_000_000
+
+
+def _reference_dup_frac(words: list[str], n: int) -> float:
+    """datatrove's find_all_duplicate, over token characters."""
+    total = sum(map(len, words))
+    seen, repeated, i = set(), 0, 0
+    while i <= len(words) - n:
+        gram = tuple(words[i:i + n])
+        if gram in seen:
+            repeated += sum(map(len, gram))
+            i += n
+        else:
+            seen.add(gram)
+            i += 1
+    return repeated / total if total else 0.0
+
+
+@given(st.lists(st.sampled_from(["a", "bb", "字", "ccc"]), max_size=40), st.integers(2, 5), st.integers(1, 6))
+def test_duplicate_ngram_fraction_matches_the_plain_scan_whatever_the_block(words, n, block):
+    saved = s._SCAN_BLOCK
+    s._SCAN_BLOCK = block  # repeats skipped across block ends
+    try:
+        assert s.dup_ngram_char_frac(s.token_arrays(words), n) == pytest.approx(_reference_dup_frac(words, n))
+    finally:
+        s._SCAN_BLOCK = saved

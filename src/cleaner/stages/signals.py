@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -23,6 +24,10 @@ from .redact_pii import EMAIL, PHONE, URL
 _KANA_HANGUL = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xAC00, 0xD7AF), (0x1100, 0x11FF))
 CJK = HAN + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _KANA_HANGUL)  # Han, kana, Hangul
 _TOKEN = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
+_NOT_TOKEN = re.compile(r"\W")  # no token runs across one of these
+TOKEN_BLOCK_CHARS = 65_536
+_HASH_BASE = np.uint64(0x100000001B3)
+_SCAN_BLOCK = 65_536
 # A line ends a sentence when its last character, closing quotes and brackets aside, is one of these.
 LINE_END = SENTENCE_END + ".．"
 _CLOSERS = "\"'”’」』）)】》»"
@@ -40,9 +45,18 @@ def _cjk_table() -> np.ndarray:
     return cjk
 
 
-def tokens(text: str) -> list[str]:
-    """CJK characters one by one, and runs of other letters and digits."""
-    return _TOKEN.findall(text)
+def tokens(text: str) -> Iterator[str]:
+    """CJK characters one by one, and runs of other letters and digits, in order.
+
+    Found a block of about :data:`TOKEN_BLOCK_CHARS` at a time, cut where no token runs on, so that a long
+    document never holds all its tokens as strings at once (2 M characters of Chinese made 150 MB of them).
+    """
+    start = 0
+    while start < len(text):
+        cut = _NOT_TOKEN.search(text, start + TOKEN_BLOCK_CHARS)
+        end = cut.start() if cut else len(text)
+        yield from _TOKEN.findall(text, start, end)
+        start = end
 
 
 def cjk_share(text: str) -> float:
@@ -84,24 +98,30 @@ def duplicate_lines(lines: list[str]) -> tuple[float, float]:
     return repeats / len(lines), repeated_chars / sum(len(line) for line in lines)
 
 
-def token_arrays(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def token_arrays(words: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
     """(an id per token, equal ids for equal tokens; the characters of each token), as numpy arrays.
 
     Ids are numbered in a dict, not by ``np.unique`` over ``np.array(words)``: numpy stores strings at the
     width of the longest, so one 50,000-letter token among 100,000 others asked for 20 GB."""
     index: dict[str, int] = {}
-    ids = np.fromiter((index.setdefault(word, len(index)) for word in words), dtype=np.uint64, count=len(words))
-    return ids, np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    ids = np.fromiter((index.setdefault(word, len(index)) for word in words), dtype=np.uint64)
+    sizes = np.fromiter(map(len, index), dtype=np.int64, count=len(index))  # by id: the dict keeps its order
+    return ids, sizes[ids.astype(np.intp)]
 
 
 def _ngram_ids(tokens: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
     """(an id per n-gram starting at each position, equal ids for equal n-grams; the characters of each)."""
     ids, lengths = tokens
-    # a 64-bit polynomial hash of each window (wrapping arithmetic); a collision is vanishingly rare
-    powers = np.uint64(0x100000001B3) ** np.arange(n - 1, -1, -1, dtype=np.uint64)
-    hashes = (np.lib.stride_tricks.sliding_window_view(ids, n) * powers).sum(axis=1, dtype=np.uint64)
+    # a 64-bit polynomial hash of each window (wrapping arithmetic; a collision is vanishingly rare), by
+    # Horner's rule one token at a time: memory of one hash a window, not n
+    windows = len(ids) - n + 1
+    hashes = ids[:windows].copy()
+    for k in range(1, n):
+        hashes *= _HASH_BASE
+        hashes += ids[k:k + windows]
     _, gram_ids = np.unique(hashes, return_inverse=True)
-    return gram_ids.reshape(-1), np.lib.stride_tricks.sliding_window_view(lengths, n).sum(axis=1)
+    ends = np.concatenate(([0], np.cumsum(lengths)))
+    return gram_ids.reshape(-1), ends[n:] - ends[:-n]
 
 
 def top_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
@@ -132,16 +152,20 @@ def dup_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
     # over small integers; none of it is needed when no n-gram occurs twice.
     if gram_ids.max() + 1 == len(gram_ids):
         return 0.0
-    ids, lengths = gram_ids.tolist(), chars.tolist()
-    seen: set[int] = set()
-    repeated = i = 0
-    while i < len(ids):
-        if ids[i] in seen:
-            repeated += lengths[i]
-            i += n
-        else:
-            seen.add(ids[i])
-            i += 1
+    seen = bytearray(int(gram_ids.max()) + 1)  # by n-gram id
+    repeated = start = 0
+    while start < len(gram_ids):  # a block at a time as Python ints: fast to index, bounded in memory
+        ids = gram_ids[start:start + _SCAN_BLOCK].tolist()
+        lengths = chars[start:start + _SCAN_BLOCK].tolist()
+        i = 0
+        while i < len(ids):
+            if seen[ids[i]]:
+                repeated += lengths[i]
+                i += n  # may land in the next block
+            else:
+                seen[ids[i]] = 1
+                i += 1
+        start += i
     return repeated / total
 
 
