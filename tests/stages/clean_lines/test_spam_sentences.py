@@ -70,6 +70,12 @@ def test_rule_rows_are_checked():
         parse_rules("bonus\\tcasino\\treason".replace("\\t", "\t"), "x.tsv")
 
 
+def test_an_offer_is_matched_from_the_start_of_a_word():
+    offer = parse_rules("offer\tino\\b\tend of casino\noffer\t\\d{2}%\tpercentage", "x.tsv")["offer"]
+    assert offer.search("Ino is a name") and offer.search("a 50% bonus")
+    assert not offer.search("the casino") and not offer.search("a 150% bonus")  # inside a word
+
+
 def test_discuz_footer_is_boilerplate():
     text = ("楼主发表了一篇很长的帖子，讨论今年的房价走势，大家都认为明年会继续上涨。\n"
             "Archiver|手机版|小黑屋|某某生活论坛 ( 粤ICP备12345678号-1 )\n"

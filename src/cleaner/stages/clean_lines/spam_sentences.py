@@ -33,7 +33,11 @@ def parse_rules(text: str, source: str) -> dict[str, re.Pattern]:
             raise ValueError(f"{source}:{number}: kind must be one of {', '.join(KINDS)}, not {kind!r}")
         re.compile(regex)
         patterns[kind].append(f"(?:{regex})")
-    return {kind: re.compile("|".join(p) or "(?!)", re.IGNORECASE) for kind, p in patterns.items()}
+    compiled = {kind: "|".join(p) or "(?!)" for kind, p in patterns.items()}
+    # An offer starts a word. Offers are looked for in every line of Latin text, and with the start of a word
+    # first the regex engine skips the inside of words: three times as fast.
+    compiled["offer"] = rf"\b(?=\w)(?:{compiled['offer']})"
+    return {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in compiled.items()}
 
 
 @lru_cache(maxsize=8)
