@@ -135,9 +135,9 @@ def _reference_dup_frac(words: list[str], n: int) -> float:
 
 @given(st.lists(st.sampled_from(["a", "bb", "字", "ccc"]), max_size=40), st.integers(2, 5), st.integers(1, 6))
 def test_duplicate_ngram_fraction_matches_the_plain_scan_whatever_the_block(words, n, block):
-    saved = s._SCAN_BLOCK
-    s._SCAN_BLOCK = block  # repeats skipped across block ends
+    saved = s.SCAN_BLOCK
+    s.SCAN_BLOCK = block  # repeats skipped across block ends
     try:
         assert s.dup_ngram_char_frac(s.token_arrays(words), n) == pytest.approx(_reference_dup_frac(words, n))
     finally:
-        s._SCAN_BLOCK = saved
+        s.SCAN_BLOCK = saved

@@ -25,9 +25,10 @@ _KANA_HANGUL = ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xAC00, 0xD7AF), (0x1100, 0
 CJK = HAN + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _KANA_HANGUL)  # Han, kana, Hangul
 _TOKEN = re.compile(rf"[{CJK}]|[^\W{CJK}]+")
 _NOT_TOKEN = re.compile(r"\W")  # no token runs across one of these
+# Long documents are tokenised, and their n-grams scanned, this many at a time (bounded memory).
 TOKEN_BLOCK_CHARS = 65_536
+SCAN_BLOCK = 65_536
 _HASH_BASE = np.uint64(0x100000001B3)
-_SCAN_BLOCK = 65_536
 # A line ends a sentence when its last character, closing quotes and brackets aside, is one of these.
 LINE_END = SENTENCE_END + ".．"
 _CLOSERS = "\"'”’」』）)】》»"
@@ -155,8 +156,8 @@ def dup_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
     seen = bytearray(int(gram_ids.max()) + 1)  # by n-gram id
     repeated = start = 0
     while start < len(gram_ids):  # a block at a time as Python ints: fast to index, bounded in memory
-        ids = gram_ids[start:start + _SCAN_BLOCK].tolist()
-        lengths = chars[start:start + _SCAN_BLOCK].tolist()
+        ids = gram_ids[start:start + SCAN_BLOCK].tolist()
+        lengths = chars[start:start + SCAN_BLOCK].tolist()
         i = 0
         while i < len(ids):
             if seen[ids[i]]:
