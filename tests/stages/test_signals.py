@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tracemalloc
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -141,3 +142,10 @@ def test_duplicate_ngram_fraction_matches_the_plain_scan_whatever_the_block(word
         assert s.dup_ngram_char_frac(s.token_arrays(words), n) == pytest.approx(_reference_dup_frac(words, n))
     finally:
         s.SCAN_BLOCK = saved
+
+
+@given(st.text(max_size=40))
+def test_symbol_ratio_counts_the_unicode_symbol_categories(text):
+    n = visible_chars(text)
+    expected = sum(unicodedata.category(c).startswith("S") for c in text) / n if n else 0.0
+    assert s.symbol_ratio(text) == pytest.approx(expected)

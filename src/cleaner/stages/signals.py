@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from ..document import Document
-from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars, visible_chars
+from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars, unicode_chars, visible_chars
 from .base import Stage
 from .redact_pii import EMAIL, PHONE, URL
 
@@ -170,11 +168,16 @@ def dup_ngram_char_frac(tokens: tuple[np.ndarray, np.ndarray], n: int) -> float:
     return repeated / total
 
 
+@functools.cache
+def _symbol_table() -> np.ndarray:
+    """A lookup table over all code points, true for symbols (Unicode categories S*)."""
+    return char_table(unicode_chars(("S",)))
+
+
 def symbol_ratio(text: str) -> float:
     """Share of the non-space characters that are symbols (Unicode categories S*: ★ © ¥ + | emoji...)."""
     n = visible_chars(text)
-    # one category lookup per distinct character
-    return sum(k for c, k in Counter(text).items() if unicodedata.category(c)[0] == "S") / n if n else 0.0
+    return int(_symbol_table()[code_points(text)].sum()) / n if n else 0.0
 
 
 @functools.cache
@@ -228,7 +231,7 @@ class SignalsStage(Stage):
 
     def __init__(self, config):
         super().__init__(config)
-        _identifier(), _cjk_table()  # loaded with the pipeline, not inside the first document's time limit
+        _identifier(), _cjk_table(), _symbol_table()  # loaded with the pipeline, not inside the first document's time limit
 
     def process(self, doc: Document) -> None:
         doc.flags.update(quality_signals(doc.text))
