@@ -331,3 +331,12 @@ def test_sigterm_exits_143_with_one_line_and_resumes(corpus, reference, tmp_path
     assert err.count("\n") == 1 and "terminated" in err and "--resume" in err, err
     finish(clean_corpus(*args, "--resume"))
     assert out.read_bytes() == reference[0]
+
+
+def test_a_shard_whose_run_is_gone_before_it_is_marked_complete_is_left_incomplete(tmp_path):
+    from cleaner.engines.workfolder import meta_path, write_atomically
+
+    target = meta_path(tmp_path, 0)
+    assert not write_atomically(target, b"meta", wanted=lambda: False)
+    assert list(tmp_path.iterdir()) == []  # neither the shard mark nor its temporary file
+    assert write_atomically(target, b"meta", wanted=lambda: True) and target.read_bytes() == b"meta"

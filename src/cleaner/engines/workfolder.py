@@ -11,7 +11,7 @@ import pickle
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -50,23 +50,30 @@ def inputs_path(work: Path, index: int) -> Path:
     return work / f"shard-{index:07d}.inputs.json"
 
 
-def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
-    """Write under a temporary name, then rename: ``path`` is either complete or absent."""
+def write_atomically(path: Path, data: bytes | Iterable[bytes], wanted: Callable[[], bool] | None = None) -> bool:
+    """Write under a temporary name, then rename: ``path`` is either complete or absent. ``wanted`` is asked
+    just before the rename; when it says no, nothing is left behind and the result is False."""
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     with open(tmp, "wb") as f:
         if isinstance(data, bytes):
             f.write(data)
         else:
             f.writelines(data)
+    if wanted is not None and not wanted():
+        tmp.unlink()
+        return False
     os.replace(tmp, path)
+    return True
 
 
-def write_shard(work: Path, index: int, result: ShardResult) -> None:
-    """Records first, metadata last: the metadata file marks the shard complete."""
+def write_shard(work: Path, index: int, result: ShardResult, wanted: Callable[[], bool] | None = None) -> bool:
+    """Records first, metadata last: the metadata file marks the shard complete. ``wanted`` is asked just
+    before that mark (a worker whose run was killed while it wrote leaves the shard incomplete); False
+    when it said no."""
     write_atomically(records_path(work, index), (json_line(r) for r in result.records))
     meta = {"rejects": result.rejects, "ids": [r["id"] for r in result.records], "lengths": result.lengths,
             "signatures": result.signatures, "stats": result.stats}
-    write_atomically(meta_path(work, index), pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL))
+    return write_atomically(meta_path(work, index), pickle.dumps(meta, protocol=pickle.HIGHEST_PROTOCOL), wanted)
 
 
 def work_folder(output: str | Path) -> Path:
