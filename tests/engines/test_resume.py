@@ -18,7 +18,7 @@ from cleaner.engines import local as engine
 from cleaner.cli import main
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.engines.workfolder import work_folder
+from cleaner.engines.workfolder import meta_path, work_folder, write_atomically
 from cleaner.engines.shards import cut_shards
 
 from conftest import SEEDS
@@ -334,8 +334,6 @@ def test_sigterm_exits_143_with_one_line_and_resumes(corpus, reference, tmp_path
 
 
 def test_a_shard_whose_run_is_gone_before_it_is_marked_complete_is_left_incomplete(tmp_path):
-    from cleaner.engines.workfolder import meta_path, write_atomically
-
     target = meta_path(tmp_path, 0)
     assert not write_atomically(target, b"meta", wanted=lambda: False)
     assert list(tmp_path.iterdir()) == []  # neither the shard mark nor its temporary file
