@@ -77,9 +77,9 @@ def _worker_main(conn, progress, config: Config, work: str, process: ShardFuncti
         cpu_start = time.process_time()
         try:
             result = process(task.docs, config, on_document)
-            # The main process gone (EOF) took the run with it: write nothing more. Asked again just before
-            # the shard is marked complete, since a kill can come while the records are being written.
-            if conn.poll() or not write_shard(Path(work), task.index, result, wanted=lambda: not conn.poll()):
+            # The main process gone (EOF) took the run with it: the shard is not marked complete. Asked just
+            # before the mark, since a kill can come while the records are being written.
+            if not write_shard(Path(work), task.index, result, wanted=lambda: not conn.poll()):
                 return
         except Exception as e:  # disk full, work folder gone: the run cannot go on
             _send(conn, ("error", task.index, f"{type(e).__name__}: {e}"))

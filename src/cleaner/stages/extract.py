@@ -42,6 +42,7 @@ from ..document import Document
 from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS, visible_chars
 from .base import Stage
 from .limits import check_size
+from .prepare_html import text_of
 
 # A table is layout, not data, when a cell holds blocks or another table, or line breaks in a cell alone
 # in its row or in a passage longer than a data cell's (a post or a footer in a frame; a price list or a
@@ -217,12 +218,6 @@ def split_at_page_gaps(text: str, page_text: str) -> str:
                 out.append(line[positions[start]:positions[start + low - 1] + 1])
             start += max(low, 1)
     return "\n".join(out)
-
-
-def text_of(element: etree._Element) -> str:
-    """All the text inside ``element``, as ``"".join(element.itertext())`` gives it, serialised by libxml2
-    (four times as fast on a whole page)."""
-    return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
 
 
 # Link texts kept for the page verdict (cleaner.stages.spam_page): enough to judge a navigation, bounded in memory.
