@@ -18,7 +18,7 @@ from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.stages.extract import (Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables,
-                                     unlink_heading_anchors)
+                                     unlink_heading_anchors, unwrap_empty_inline)
 from cleaner.stages.prepare_html import PrepareHtmlStage, revealed_prose
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
 
@@ -88,6 +88,28 @@ def test_forum_layout_table_comes_out_as_paragraphs_not_pipes():
     doc = extract(markup)
     assert post in doc.text.splitlines()
     assert "|" not in doc.text
+
+
+def test_empty_inline_elements_are_unwrapped_only_when_text_follows_them():
+    tree = lxml.html.fragment_fromstring('<p>Given a set of <span class="math"><img alt="N"/></span> objects, '
+                            '<b id="kept">bold</b> <i class="icon"></i></p>')
+    assert unwrap_empty_inline(tree) == 1
+    assert lxml.html.tostring(tree, encoding="unicode") == ('<p>Given a set of <img alt="N"> objects, '
+                                                            '<b id="kept">bold</b> <i class="icon"></i></p>')
+
+
+def test_text_after_an_empty_inline_element_is_kept():
+    # Precision mode deletes an empty <span> with the text after it: the heading after its anchor, the rest of
+    # a sentence after a formula shown as an image.
+    sections = "".join(
+        f"<h2><span class='anchor' id='s{i}'></span>{i}. Abschnitt über den Wein</h2>"
+        f"<p>Absatz {i}: Ein Rotwein braucht Luft, bevor er <span class='math'><img alt='x'></span> seinen vollen "
+        f"Geschmack zeigt, und das Dekantieren trennt ihn vom Depot am Boden der Flasche.</p>" for i in range(1, 4))
+    doc = extract(f"<html><body>{NAV}<article><h1>Dekantieren</h1>{sections}</article>{FOOTER}</body></html>")
+    lines = doc.text.splitlines()
+    assert "1. Abschnitt über den Wein" in lines
+    assert any(line.startswith("Absatz 2: Ein Rotwein braucht Luft, bevor er seinen vollen Geschmack zeigt")
+               for line in lines)
 
 
 def test_data_table_keeps_rows_with_cells_separated_by_tabs():

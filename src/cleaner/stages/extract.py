@@ -23,7 +23,8 @@ it is link text); the choice and its reason go in ``doc.meta["extractor"]`` and
 Tables used for layout (old portals and forums put the whole page in nested tables) are turned into
 plain blocks first, so that trafilatura can separate the post from the frame around it and the text
 comes out as paragraphs instead of ``| a | b |`` rows. A heading's permalink anchor (a link to the
-heading itself) is unwrapped too: with it precision mode reads the heading as a link and drops it.
+heading itself) is unwrapped too: with it precision mode reads the heading as a link and drops it. So is an
+empty inline element with text after it, which precision mode deletes together with that text.
 """
 from __future__ import annotations
 
@@ -135,6 +136,22 @@ def unlink_heading_anchors(tree: etree._Element) -> int:
         else:
             anchor.drop_tree()  # its tail stays
     return len(anchors)
+
+
+# The inline tags among the empty elements trafilatura deletes (its CUT_EMPTY_ELEMS). In precision mode it deletes
+# the text after such an element with it: a heading after its empty anchor (``<h2><span id="x"></span>Title``),
+# the rest of a sentence after a formula shown as an image (``<span><img alt="N"></span> objects``).
+_EMPTY_INLINE = ("b", "em", "i", "q", "span", "strong")
+
+
+def unwrap_empty_inline(tree: etree._Element) -> int:
+    """Unwrap inline elements that hold no text but have some after them (their children and that text stay,
+    as they are on the page, where an empty inline element shows no text). Returns how many."""
+    empty = [e for e in tree.iter(*_EMPTY_INLINE)
+             if e.tail and e.tail.strip() and not text_of(e).strip() and e.getparent() is not None]
+    for element in empty:
+        element.drop_tag()
+    return len(empty)
 
 
 def render_text(body: etree._Element) -> str:
@@ -353,6 +370,7 @@ class ExtractStage(Stage):
         etree.strip_elements(tree, *PRUNED, with_tail=False)
         unlayout_tables(tree)
         unlink_heading_anchors(tree)
+        unwrap_empty_inline(tree)
         comments = _FORUM_THREAD(tree)
         precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
                                     include_comments=comments, fast=True)
