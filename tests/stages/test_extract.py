@@ -18,7 +18,7 @@ from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.stages.extract import (Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables,
-                                     unlink_heading_anchors, unwrap_empty_inline)
+                                     unlink_heading_anchors, unwrap_empty_inline, drop_empty)
 from cleaner.stages.prepare_html import PrepareHtmlStage, revealed_prose
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
 
@@ -96,6 +96,14 @@ def test_empty_inline_elements_are_unwrapped_only_when_text_follows_them():
     assert unwrap_empty_inline(tree) == 1
     assert lxml.html.tostring(tree, encoding="unicode") == ('<p>Given a set of <img alt="N"> objects, '
                                                             '<b id="kept">bold</b> <i class="icon"></i></p>')
+
+
+def test_empty_elements_go_one_level_deep_and_never_with_text_after_them():
+    tree = lxml.html.fragment_fromstring('<div><p></p><div id="outer"><p></p></div><p> </p><b></b>after'
+                                         '<div id="tailed"></div>more<img></div>')
+    assert drop_empty(tree) == 2
+    assert lxml.html.tostring(tree, encoding="unicode") == ('<div><div id="outer"></div><p> </p><b></b>after'
+                                                            '<div id="tailed"></div>more<img></div>')
 
 
 def test_text_after_an_empty_inline_element_is_kept():
