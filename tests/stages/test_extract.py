@@ -90,20 +90,19 @@ def test_forum_layout_table_comes_out_as_paragraphs_not_pipes():
     assert "|" not in doc.text
 
 
-def test_empty_inline_elements_are_unwrapped_only_when_text_follows_them():
-    tree = lxml.html.fragment_fromstring('<p>Given a set of <span class="math"><img alt="N"/></span> objects, '
-                            '<b id="kept">bold</b> <i class="icon"></i></p>')
-    assert unwrap_empty_inline(tree) == 1
-    assert lxml.html.tostring(tree, encoding="unicode") == ('<p>Given a set of <img alt="N"> objects, '
-                                                            '<b id="kept">bold</b> <i class="icon"></i></p>')
-
-
-def test_empty_elements_go_one_level_deep_and_never_with_text_after_them():
-    tree = lxml.html.fragment_fromstring('<div><p></p><div id="outer"><p></p></div><p> </p><b></b>after'
-                                         '<div id="tailed"></div>more<img></div>')
-    assert drop_empty(tree) == 2
-    assert lxml.html.tostring(tree, encoding="unicode") == ('<div><div id="outer"></div><p> </p><b></b>after'
-                                                            '<div id="tailed"></div>more<img></div>')
+@pytest.mark.parametrize("prune, markup, count, after", [
+    # an empty inline element goes only with text after it, its children stay
+    (unwrap_empty_inline, '<p>Given a set of <span class="math"><img alt="N"></span> objects, <b id="kept">bold</b> '
+                          '<i class="icon"></i></p>',
+     1, '<p>Given a set of <img alt="N"> objects, <b id="kept">bold</b> <i class="icon"></i></p>'),
+    # an element holding nothing goes, one level deep, never with text after it or white space inside it
+    (drop_empty, '<div><p></p><div id="outer"><p></p></div><p> </p><b></b>after<div id="tailed"></div>more<img></div>',
+     2, '<div><div id="outer"></div><p> </p><b></b>after<div id="tailed"></div>more<img></div>'),
+])
+def test_empty_elements_go_as_trafilatura_would_delete_them_but_keep_the_text_after_them(prune, markup, count, after):
+    tree = lxml.html.fragment_fromstring(markup)
+    assert prune(tree) == count
+    assert lxml.html.tostring(tree, encoding="unicode") == after
 
 
 def test_text_after_an_empty_inline_element_is_kept():
