@@ -10,6 +10,7 @@ import random
 import time
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 import zstandard

@@ -1,7 +1,6 @@
 import json
 import time
 from collections import Counter
-from pathlib import Path
 
 import lxml.html
 import opencc
