@@ -44,7 +44,7 @@ from ..document import Document
 from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS, visible_chars
 from .base import Stage
 from .limits import check_size
-from .prepare_html import text_of
+from .prepare_html import INLINE_TAGS, text_of
 
 # A table is layout, not data, when a cell holds blocks or another table, or line breaks in a cell alone
 # in its row or in a passage longer than a data cell's (a post or a footer in a frame; a price list or a
@@ -145,7 +145,7 @@ def unlink_heading_anchors(tree: etree._Element) -> int:
 # (``<span><img alt="N"></span> objects``).
 CUT_WHEN_EMPTY = ("article", "b", "blockquote", "dd", "div", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "i",
                   "li", "main", "p", "pre", "q", "section", "span", "strong")
-_EMPTY_INLINE = ("b", "em", "i", "q", "span", "strong")
+_EMPTY_INLINE = tuple(tag for tag in CUT_WHEN_EMPTY if tag in INLINE_TAGS)
 
 
 def unwrap_empty_inline(tree: etree._Element) -> int:
@@ -360,7 +360,7 @@ def choose(precise: Candidate, default: Candidate, visible_chars: int, tree: etr
 
 
 @cache
-def _extractor(fast: bool = False, favor_precision: bool = False, include_comments: bool = True) -> Extractor:
+def _extractor(fast: bool = False, favor_precision: bool = False, include_comments: bool = False) -> Extractor:
     """trafilatura's settings for one kind of candidate, built once (a copy per page takes the url):
     ``bare_extraction`` called with keywords reads its configuration and htmldate's parameters anew every
     time, 6% of a precision run."""

@@ -34,11 +34,11 @@ _OFF_SCREEN_PX = -500.0
 _OFF_SCREEN_PROPERTIES = ("left", "top", "text-indent", "margin-left", "margin-top")
 
 _WHITE = frozenset({"#fff", "#ffffff", "white", "rgb(255,255,255)", "rgba(255,255,255,1)"})
-# White text is judged only on elements that sit inside running text, where it vanishes on the page's
+# Elements that sit inside running text. White text is judged only on these, where it vanishes on the page's
 # white background. Blocks and table cells are left alone: a white heading or cell usually sits on a
 # coloured box that a stylesheet paints.
-_INLINE_TAGS = frozenset({"a", "abbr", "b", "big", "cite", "code", "em", "font", "i", "kbd", "mark", "q",
-                          "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "tt", "u", "var"})
+INLINE_TAGS = frozenset({"a", "abbr", "b", "big", "cite", "code", "em", "font", "i", "kbd", "mark", "q",
+                         "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "tt", "u", "var"})
 # Longer than this, white inline text is a passage on a dark page, not a snippet slipped into a sentence.
 _MAX_WHITE_SNIPPET = 32
 
@@ -186,7 +186,7 @@ def hidden_by_style(style: str, tag: str) -> str | None:
         width, height = _length(css.get("width", "")), _length(css.get("height", ""))
         if width is not None and height is not None and width <= 1 and height <= 1:
             return "zero-size"
-    if tag in _INLINE_TAGS and css.get("color") in _WHITE:
+    if tag in INLINE_TAGS and css.get("color") in _WHITE:
         return "white-text"
     return None
 
