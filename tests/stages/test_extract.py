@@ -300,6 +300,17 @@ def test_reader_comments_under_an_article_stay_out():
     assert not any(post in doc.text for post in POSTS)
 
 
+@pytest.mark.parametrize("section", ["post-comment-list", "user-comments", "social-comments"])
+def test_reader_comments_stay_out_whatever_their_section_is_called(section):
+    # Kinds of comment section that precision mode's pruning does not know, but trafilatura's comment search does.
+    posts = "".join(f'<div class="entry"><p class="who">user{i}</p><p>{post}</p></div>' for i, post in enumerate(POSTS))
+    doc = extract(f"<html><body><article><h1>Pool closes</h1><p>The city council voted on Tuesday to close the "
+                  f"old swimming pool on Mill Street after inspectors found cracks in the main basin.</p></article>"
+                  f"<div class='{section}'><h3>Comments</h3>{posts}</div></body></html>")
+    assert "old swimming pool on Mill Street" in doc.text
+    assert not any(post in doc.text for post in POSTS)
+
+
 def test_real_page_where_precision_drops_the_article_gets_the_default_extraction(realworld):
     page = realworld / "extraction" / "readability__engadget"
     doc = cleaner.clean_html((page / "page.html").read_bytes(), config=KEEP)

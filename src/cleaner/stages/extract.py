@@ -8,12 +8,11 @@ it is link text); the choice and its reason go in ``doc.meta["extractor"]`` and
 1. trafilatura in precision mode, always: in its default mode a short article page comes out with the
    navigation, "related" lists and forum footers around it, and on the cwced pages precision scores
    higher. It runs without its readability comparison first, and again with it only when it kept a
-   small share of the page's visible text. Reader comments are left out, except on a forum thread
-   (schema.org ``DiscussionForumPosting`` in the page's JSON-LD), where the posts are the content: there
-   every candidate runs with trafilatura's comments on, which puts a thread's posts in the body (with
-   comments off precision mode prunes them). Elsewhere comments are off: on, trafilatura searches the
-   tree for comment sections and lifts them into a part that is not used, a fifth of a precision run's
-   time, and on every shared page the output is the same either way.
+   small share of the page's visible text. trafilatura's comments are on where the page has a comment
+   section: trafilatura then lifts reader comments out of the body into a part that is not used, and on a
+   forum thread (schema.org ``DiscussionForumPosting``) makes the posts the body; off, precision mode
+   prunes fewer kinds of comment section and leaves the others in the text. On a page without one the
+   setting changes nothing, and it is off there: the comment search is a fifth of a precision run.
 2. trafilatura in its default mode (its own recall and baseline rescues), only when
    precision kept a small share of the page: precision mode now and then drops a whole article and
    keeps a date line or a caption.
@@ -98,8 +97,11 @@ MIN_ADDED_PARAGRAPHS = 4
 MIN_CONTAINED = 0.9
 MAX_LINK_DENSITY = 0.2
 
-# A forum thread, found as trafilatura finds one (its JSON-LD names the schema.org type), a little more widely.
-_FORUM_THREAD = etree.XPath("boolean(//script[@type='application/ld+json'][contains(., 'DiscussionForumPosting')])")
+# An element trafilatura's comment search or comment pruning may take (its COMMENTS_XPATH and
+# REMOVE_COMMENTS_AND_LISTS_XPATH look at these ids and classes), found a little more widely.
+_COMMENT_SECTIONS = etree.XPath(
+    "boolean(//*[contains(@class, 'omment') or contains(@id, 'omment') or starts-with(@id, 'social')"
+    " or starts-with(@id, 'comol') or starts-with(@id, 'disqus_thread') or starts-with(@id, 'dsq-comments')])")
 
 # htmldate's quick search finds the same dates on the cwced pages as its extensive one, at half the cost.
 _DATE_PARAMS = set_date_params(False)
@@ -387,7 +389,7 @@ class ExtractStage(Stage):
         unlink_heading_anchors(tree)
         unwrap_empty_inline(tree)
         drop_empty(tree)
-        comments = _FORUM_THREAD(tree)
+        comments = _COMMENT_SECTIONS(tree)
         precise = self._trafilatura("trafilatura-precision", tree, doc.url, page_text, favor_precision=True,
                                     include_comments=comments, fast=True)
         chosen, reason = precise, "precision mode"
