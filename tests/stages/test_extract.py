@@ -137,6 +137,28 @@ def test_unlayout_tables_only_touches_tables_with_block_content():
     assert tree.find(".//div[@id='layout']") is not None
 
 
+def test_a_data_table_nested_in_a_layout_table_stays_a_table_and_the_frame_loses_its_style():
+    tree = etree.fromstring(
+        "<body><table id='box' style='border: 1px solid green' width='500'><tr><td><p>Spring</p>"
+        "<table id='schedule'><tr><th>Time</th><th>Location</th></tr><tr><td>8:10 AM</td><td>Library</td></tr></table>"
+        "<table id='menu'><tr><td>Home</td><td>News</td></tr></table></td></tr></table></body>")
+    assert unlayout_tables(tree) == 1
+    assert [t.get("id") for t in tree.iter("table")] == ["schedule"]
+    assert [e.tag for e in tree.find(".//table").iter()] == ["table", "tr", "th", "th", "tr", "td", "td"]
+    box = tree.find(".//div[@id='box']")
+    assert box.get("style") is None and box.get("width") is None
+
+
+def test_data_table_in_a_bordered_layout_box_comes_out_with_its_rows():
+    # On a div, precision mode deletes a box drawn with a border; trafilatura keeps the same box as a table.
+    rows = "".join(f"<tr><td>{h}:00 AM</td><td>Walks to the museum and reads near the fountain.</td></tr>"
+                   for h in range(8, 12))
+    box = ("<table style='border: 1px solid #26a026; width: 500px'><tr><th>Spring schedule</th></tr><tr><td>"
+           f"<p>Monday, Thursday</p><table><tr><th>Time</th><th>Location</th></tr>{rows}</table></td></tr></table>")
+    doc = extract(news_page(ARTICLE + box))
+    assert "9:00 AM\tWalks to the museum and reads near the fountain." in doc.text.splitlines()
+
+
 def test_line_breaks_make_a_table_layout_only_in_a_lone_cell_or_a_long_passage():
     post = "这个问题我也遇到过，后来把显卡驱动回退到旧版本就好了。" * 8
     tree = etree.fromstring(
@@ -176,6 +198,15 @@ def test_render_text_adds_no_list_markers_and_breaks_lines():
         "<body><head>标题</head><p>第一段<hi>粗体</hi>文字<lb/>换行后</p>"
         "<list><item>列表一</item><item>列表二</item></list><quote>引用</quote><graphic src='x'/></body>")
     assert render_text(body) == "标题\n第一段粗体文字\n换行后\n列表一\n列表二\n引用"
+
+
+def test_render_text_separates_the_cells_of_a_table_trafilatura_left_as_html():
+    # trafilatura leaves a table inside a blockquote as raw th/td, with or without its rows; cells glued
+    # together would turn "63" and "16.6%" into "6316.6%".
+    body = etree.fromstring("<body><quote><th>Name</th><th>Changes</th><td>Herbert</td><td>63</td><td>16.6%</td>"
+                            "</quote><quote><tr><td>4.2.3</td><td>April</td></tr><tr><td>4.1.6</td><td>May</td></tr>"
+                            "</quote></body>")
+    assert render_text(body) == "Name\tChanges\tHerbert\t63\t16.6%\n4.2.3\tApril\n4.1.6\tMay"
 
 
 def test_soft_hyphens_and_zero_width_spaces_do_not_come_out_and_do_not_split_lines():

@@ -67,11 +67,12 @@ PRUNED = ("aside", "footer", "fencedframe", "svg", "nav", "menu", "menuitem", "i
           "option", "optgroup", "datalist", "button", "input", "textarea", "label", "fieldset", "legend",
           "link", "dialog", "marquee", "time", "meta", "base")
 _TABLE_PARTS = ("table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th")
-_TABLE_ATTRIBUTES = ("width", "height", "align", "valign", "colspan", "rowspan", "cellpadding", "cellspacing",
+_TABLE_ATTRIBUTES = ("style", "width", "height", "align", "valign", "colspan", "rowspan", "cellpadding", "cellspacing",
                      "border")
 
 # trafilatura's output tree: these start a new paragraph; "lb" is a line break inside one.
-_BLOCKS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "row", "div", "lb"})
+_BLOCKS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "row", "tr", "div", "lb"})
+_CELLS = frozenset({"cell", "td", "th"})
 _SKIPPED = frozenset({"graphic"})
 _INVISIBLE = {ord(c): None for c in INVISIBLE_HINTS}
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE_HINTS}]")  # on a whole page: 15x faster than str.translate
@@ -107,16 +108,32 @@ _COMMENT_SECTIONS = etree.XPath(
 _DATE_PARAMS = set_date_params(False)
 
 
+def _has_own_header_cells(table: etree._Element) -> bool:
+    """Whether ``table`` has header cells of its own (not only in tables nested in it)."""
+    return any(next(th.iterancestors("table")) is table for th in table.iter("th"))
+
+
 def unlayout_tables(tree: etree._Element) -> int:
     """Turn layout tables into nested ``div``s in place. Returns how many tables were layout.
 
     Every layout table, menus included: keeping link-heavy ones as tables (a decision per table) scored
     higher at extraction but lower after line cleaning on the cwced pages, where the menus unwrapped
-    into lines are removed by the navigation rules.
+    into lines are removed by the navigation rules. So is every table nested in one, except a data table:
+    one with header cells of its own and no sign of layout (a schedule or a statistics table inside a
+    page frame or a collapsible box) stays a table, rows and cells, as trafilatura reads it on the page.
+
+    The table's presentational attributes go with the conversion, inline ``style`` too: on a ``div``,
+    trafilatura's precision mode reads a border as a boxed widget and deletes the box, a rule it never
+    applies to a table.
     """
     tables = _LAYOUT_TABLES(tree)
+    layout = set(tables)
+    data = {inner for table in tables for inner in table.iter("table")
+            if inner not in layout and _has_own_header_cells(inner)}
     for table in tables:
         for part in table.iter(*_TABLE_PARTS):
+            if data and (part in data or any(a in data for a in part.iterancestors("table"))):
+                continue
             part.tag = "div"
             for attribute in _TABLE_ATTRIBUTES:
                 part.attrib.pop(attribute, None)
@@ -201,7 +218,7 @@ def render_text(body: etree._Element) -> str:
                 walk(child)
             flush()
         elif tag not in _SKIPPED:
-            if tag == "cell" and element.getprevious() is not None:
+            if tag in _CELLS and element.getprevious() is not None:
                 current.append("\t")
             add(element.text)
             for child in element:
