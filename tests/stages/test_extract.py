@@ -137,6 +137,17 @@ def test_unlayout_tables_only_touches_tables_with_block_content():
     assert tree.find(".//div[@id='layout']") is not None
 
 
+def test_a_row_of_column_headers_makes_a_table_data_even_when_its_cells_hold_blocks():
+    tree = etree.fromstring(
+        "<body><table id='schedule'><thead><tr><th>Time</th><th>Location</th></tr></thead>"
+        "<tr><td>8:10 AM</td><td>Library<p><img src='x.jpg'/></p></td></tr></table>"
+        "<table id='frame'><tr><th>Post</th></tr><tr><td><p>text</p></td></tr></table>"
+        "<table id='outer'><tr><th>A</th><th>B</th></tr><tr><td><table><tr><td>x</td></tr></table></td></tr></table>"
+        "</body>")
+    assert unlayout_tables(tree) == 2
+    assert [t.get("id") for t in tree.iter("table")] == ["schedule"]
+
+
 def test_a_data_table_nested_in_a_layout_table_stays_a_table_and_the_frame_loses_its_style():
     tree = etree.fromstring(
         "<body><table id='box' style='border: 1px solid green' width='500'><tr><td><p>Spring</p>"

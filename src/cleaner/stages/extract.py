@@ -45,15 +45,17 @@ from .base import Stage
 from .limits import check_size
 from .prepare_html import INLINE_TAGS, text_of
 
-# A table is layout, not data, when a cell holds blocks or another table, or line breaks in a cell alone
-# in its row or in a passage longer than a data cell's (a post or a footer in a frame; a price list or a
-# pros-and-cons grid breaks its short cells too).
+# A table is layout, not data, when it holds another table or a header cell holds blocks, or, unless a row
+# of column headers labels it as data (a schedule whose cells hold a picture, a statistics table), when a
+# cell holds blocks, or line breaks in a cell alone in its row or in a passage longer than a data cell's (a
+# post or a footer in a frame; a price list or a pros-and-cons grid breaks its short cells too).
 MIN_BROKEN_CELL_CHARS = 200
+_HEADER_ROW = "tr[th[2] and not(td) and not(th[p or div or br])]"
 _LAYOUT_TABLES = etree.XPath(
-    "//table[.//table or .//td[p or div or ul or ol or dl or blockquote or form or pre"
-    " or h1 or h2 or h3 or h4 or h5 or h6] or .//th[p or div or br]"
+    f"//table[.//table or .//th[p or div or br] or not({_HEADER_ROW} or */{_HEADER_ROW}) and ("
+    ".//td[p or div or ul or ol or dl or blockquote or form or pre or h1 or h2 or h3 or h4 or h5 or h6]"
     " or .//td[br and (not(preceding-sibling::td or following-sibling::td)"
-    f" or string-length(normalize-space()) > {MIN_BROKEN_CELL_CHARS})]]"
+    f" or string-length(normalize-space()) > {MIN_BROKEN_CELL_CHARS})])]"
 )
 # Elements every trafilatura mode deletes with their content (its settings.MANUALLY_CLEANED), deleted once
 # before the candidates copy and walk the tree: 40% of the elements of the shared pages, 19% of a precision
