@@ -192,6 +192,12 @@ def test_nesting_beyond_max_depth_is_rejected():
     assert rejected(page("<div>" * 120 + "x" + "</div>" * 120), Config(max_depth=100)) == errors.TOO_DEEP
 
 
+@pytest.mark.parametrize("max_depth", [2047, 2048, 5000, 100_000])
+def test_a_max_depth_beyond_the_parsers_own_limit_parses_pages_and_rejects_deeper_ones(max_depth):
+    assert body_text(prepare(page("<div>" * 300 + "深处的正文" + "</div>" * 300), Config(max_depth=max_depth))) == "深处的正文"
+    assert rejected(page("<div>" * 2100 + "x" + "</div>" * 2100), Config(max_depth=max_depth)) == errors.TOO_DEEP
+
+
 def test_ten_thousand_nested_elements_are_rejected_in_bounded_time():
     markup = page("<div><span>" * 5000 + "x" + "</span></div>" * 5000)
     start = time.perf_counter()

@@ -111,6 +111,10 @@ def looks_like_markup(text: str) -> bool:
     return _TAG_START.search(text) is not None
 
 
+# libxml2's nesting limit with huge_tree (xmlParserMaxDepth for XML_PARSE_HUGE): deeper is ERR_RESOURCE_LIMIT.
+PARSER_MAX_DEPTH = 2048
+
+
 def parse_html(markup: str, max_depth: int) -> lxml.html.HtmlElement:
     """Parse a whole page into an ``<html>`` tree; raise ``Rejected`` if it nests deeper than ``max_depth``."""
     parser = _parser()
@@ -126,8 +130,9 @@ def parse_html(markup: str, max_depth: int) -> lxml.html.HtmlElement:
         raise errors.Rejected(errors.NOT_HTML, "no elements")
     if any(entry.type_name == "ERR_RESOURCE_LIMIT" for entry in parser.error_log):
         raise errors.Rejected(errors.TOO_DEEP, "nesting beyond the parser's limit")
-    # An element at depth max_depth + 1 exists iff this fixed-length child path selects anything.
-    if tree.xpath("boolean(/" + "/".join(["*"] * (max_depth + 1)) + ")"):
+    # An element at depth max_depth + 1 exists iff this fixed-length child path selects anything. A limit the
+    # parser's own is below needs no check (and libxml2's XPath overflows its recursion limit on a longer path).
+    if max_depth < PARSER_MAX_DEPTH and tree.xpath("boolean(/" + "/".join(["*"] * (max_depth + 1)) + ")"):
         raise errors.Rejected(errors.TOO_DEEP, f"elements nested deeper than {max_depth}")
     return tree
 
