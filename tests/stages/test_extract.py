@@ -17,8 +17,9 @@ import cleaner
 from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.stages.extract import (Candidate, ExtractStage, choose, render_text, split_at_page_gaps, unlayout_tables,
-                                     unlink_heading_anchors, unwrap_empty_inline, drop_empty)
+from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, page_blocks, render_text,
+                                     split_at_page_gaps, unlayout_tables, unlink_heading_anchors, unwrap_empty_inline,
+                                     drop_empty)
 from cleaner.stages.prepare_html import PrepareHtmlStage, revealed_prose
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
 
@@ -209,6 +210,39 @@ def test_render_text_adds_no_list_markers_and_breaks_lines():
         "<body><head>标题</head><p>第一段<hi>粗体</hi>文字<lb/>换行后</p>"
         "<list><item>列表一</item><item>列表二</item></list><quote>引用</quote><graphic src='x'/></body>")
     assert render_text(body) == "标题\n第一段粗体文字\n换行后\n列表一\n列表二\n引用"
+
+
+@pytest.mark.parametrize("block", [
+    "<blockquote><div>Bob wrote:</div><div>The ferry leaves at nine</div></blockquote>",
+    "<blockquote><div><div>Bob wrote:</div><div>The ferry leaves at nine</div></div></blockquote>",
+    "<blockquote><blockquote><div>Bob wrote:</div></blockquote><div>The ferry leaves at nine</div></blockquote>",
+    "<ul><li><div>Bob wrote:</div><div>The ferry leaves at nine</div></li><li><div>Ann</div><div>Noon</div></li></ul>",
+    "<h2><div>Bob wrote:</div><div>The ferry leaves at nine</div></h2>",
+    "<pre><code><div>Bob wrote:</div><div>The ferry leaves at nine</div></code></pre>",
+])
+def test_texts_of_blocks_trafilatura_strips_do_not_come_out_glued(block):
+    # trafilatura strips the divs of a quote, a list item or a heading from its output, gluing their texts
+    paragraph = "<p>" + "The harbour office confirmed the new timetable for the winter season today. " * 3 + "</p>"
+    doc = extract(f"<html><body><article><h1>Ferry timetable</h1>{paragraph}{block}{paragraph}</article></body></html>")
+    assert "wrote:The" not in doc.text
+    assert "The ferry leaves at nine" in doc.text.splitlines()
+
+
+def test_rows_of_a_table_trafilatura_leaves_inside_a_quote_come_out_a_row_a_line():
+    rows = "".join(f"<tr><td>{name}</td><td>{n}</td><td>{n / 3.8:.1f}%</td></tr>"
+                   for name, n in (("Herbert", 63), ("Jürgen", 56), ("Armin", 56)))
+    paragraph = "<p>" + "The project counted the changesets of its most active developers this year. " * 3 + "</p>"
+    doc = extract(f"<html><body><article><h1>Activity</h1>{paragraph}<blockquote><table><tr><th>Name</th>"
+                  f"<th>Changes</th><th>Share</th></tr>{rows}</table></blockquote>{paragraph}</article></body></html>")
+    assert "Herbert\t63\t16.6%" in doc.text.splitlines()
+
+
+def test_page_blocks_marks_every_block_and_leaves_the_tree_as_it_was():
+    tree = lxml.html.fromstring("<html><body><div>a<span>b</span></div>c<p>d<br>e</p></body></html>")
+    before = etree.tostring(tree)
+    b = BLOCK_BREAK
+    assert page_blocks(tree) == f"{b}ab{b}c{b}d{b}{b}e{b}"
+    assert etree.tostring(tree) == before
 
 
 def test_render_text_separates_the_cells_of_a_table_trafilatura_left_as_html():
