@@ -332,6 +332,21 @@ def test_default_mode_is_chosen_when_it_adds_a_section_and_not_when_it_adds_a_te
     assert chosen is precise and "adds little" in reason
 
 
+def test_a_government_notice_keeps_its_text_below_the_metadata_table():
+    # Precision mode alone keeps the table (a fifth of the page's text) and drops the notice written as lines.
+    meta = ("<table><tr><td>索引号：</td><td>000014349/2021-00012</td><td>主题分类：</td><td>财政、金融、审计</td></tr>"
+            "<tr><td>发文机关：</td><td>国务院办公厅</td><td>成文日期：</td><td>2021年03月15日</td></tr>"
+            "<tr><td>标题：</td><td colspan='3'>国务院办公厅关于进一步加强财政预算管理的通知</td></tr>"
+            "<tr><td>发文字号：</td><td>国办发〔2021〕8号</td><td>发布日期：</td><td>2021年03月18日</td></tr></table>")
+    notice = "<br>".join(f"第{i}条 各地区各部门要进一步加强预算管理，严格执行预算法及其实施条例，规范预算编制和执行。"
+                         for i in range(1, 9))
+    nav = "<div class='nav'>" + " | ".join(f"<a href='/c{i}'>栏目{i}</a>" for i in range(10)) + "</div>"
+    doc = extract(f"<html><head><title>关于进一步加强财政预算管理的通知</title></head><body>{nav}<div id='zoom'>{meta}"
+                  f"<div>{notice}</div></div><div class='footer'>版权所有 中国政府网</div></body></html>")
+    assert "第8条 各地区各部门要进一步加强预算管理，严格执行预算法及其实施条例，规范预算编制和执行。" in doc.text.splitlines()
+    assert doc.meta["extractor_reason"] == "precision mode with readability's second opinion"
+
+
 def test_precision_stays_when_default_adds_menu_links():
     precise = Candidate("trafilatura-precision", "第0段正文，今天上午市气象台发布寒潮蓝色预警。")
     default = Candidate("trafilatura-default", "\n".join(f"栏目{i}" for i in range(40)) + "\n" + precise.text)

@@ -14,7 +14,7 @@ from lxml import etree
 
 from .. import errors
 from ..document import Document
-from ..text.chars import C0_CONTROLS, SENTENCE_END, visible_chars
+from ..text.chars import C0_CONTROLS, SENTENCE_ENDS, visible_chars
 from .base import Stage
 
 # C0 control characters other than white space: plentiful in binary payloads, absent from markup.
@@ -257,9 +257,6 @@ _REVEALABLE = frozenset({"display-none", "visibility-hidden", "attribute"})
 MIN_REVEALED_CHARS = 400
 MIN_REVEALED_SENTENCES = 3
 MAX_REVEALED_LINK_SHARE = 0.1
-# A full stop ends a sentence before white space or a closing quote (not in 3.5 or example.com); the
-# full-width marks always do.
-_SENTENCE_ENDS = re.compile(f"[。！？]|[.{SENTENCE_END}](?=[\\s\"”’»)]|$)")
 _CONTROLS = etree.XPath("boolean(.//input or .//button or .//textarea or .//select or .//form)")
 
 
@@ -271,7 +268,7 @@ def revealed_prose(element: etree._Element) -> bool:
     size = visible_chars(text)
     if size < MIN_REVEALED_CHARS or _CONTROLS(element):
         return False
-    if len(_SENTENCE_ENDS.findall(text)) < MIN_REVEALED_SENTENCES:
+    if len(SENTENCE_ENDS.findall(text)) < MIN_REVEALED_SENTENCES:
         return False
     links = sum(visible_chars("".join(_TEXT_NOT_CODE(a))) for a in element.iter("a"))
     return links <= MAX_REVEALED_LINK_SHARE * size

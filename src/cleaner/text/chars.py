@@ -23,6 +23,9 @@ HAN = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HAN_RANGES)
 KANA_RANGE = (0x3040, 0x30FF)
 #: Marks that end a sentence in Chinese, Japanese and Western text.
 SENTENCE_END = "。！？!?…"
+#: Where a sentence ends: a full stop before white space or a closing quote (not in 3.5 or example.com); the
+#: full-width marks always.
+SENTENCE_ENDS = re.compile(f"[。！？]|[.{SENTENCE_END}](?=[\\s\"”’»)]|$)")
 #: Bullet characters that start a list item.
 BULLETS = "•·▪◦‧∙●○◆◇■□►▶▸"
 #: Every white-space character: what ``str.isspace``, ``str.strip()`` and regex ``\\s`` match (Unicode 15).
