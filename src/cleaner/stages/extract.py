@@ -443,8 +443,7 @@ class ExtractStage(Stage):
         page = page_blocks(tree)
         scripts = [s.text or "" for s in tree.iter("script")]  # the prepared tree holds no others than JSON-LD
         visible = visible_chars(page) - page.count(BLOCK_BREAK) - sum(map(visible_chars, scripts))
-        prose = prose_chars(page, BLOCK_BREAK) - sum(prose_chars(s, BLOCK_BREAK) for s in scripts)
-        # page, visible and prose stay those of the whole page: the shares below are of what a reader sees
+        # page and visible stay those of the whole page: the shares below are of what a reader sees
         etree.strip_elements(tree, *PRUNED, with_tail=False)
         unlayout_tables(tree)
         unlink_heading_anchors(tree)
@@ -456,7 +455,9 @@ class ExtractStage(Stage):
         chosen, reason = precise, "precision mode"
         kept_prose = prose_chars(precise.text)
         if (precise.chars < MIN_FAST_SHARE * visible
-                or kept_prose < MIN_PROSE_SHARE * prose and kept_prose < precise.chars / 2):
+                or kept_prose < precise.chars / 2  # the page's prose is counted only then: a pass over its blocks
+                and kept_prose < MIN_PROSE_SHARE * (prose_chars(page, BLOCK_BREAK)
+                                                    - sum(prose_chars(s, BLOCK_BREAK) for s in scripts))):
             precise = self._trafilatura("trafilatura-precision", tree, doc.url, page, favor_precision=True,
                                         include_comments=comments)
             chosen, reason = precise, "precision mode with readability's second opinion"
