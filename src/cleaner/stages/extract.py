@@ -441,7 +441,7 @@ class ExtractStage(Stage):
         for key, value in page_metadata(tree, doc.url).items():
             doc.meta.setdefault(key, value)
         page = page_blocks(tree)
-        scripts = [s.text or "" for s in tree.iter("script")]  # the prepared tree holds no others than JSON-LD
+        scripts = [s.text or "" for s in tree.iter("script")]  # the prepared tree holds no scripts but JSON-LD
         visible = visible_chars(page) - page.count(BLOCK_BREAK) - sum(map(visible_chars, scripts))
         # page and visible stay those of the whole page: the shares below are of what a reader sees
         etree.strip_elements(tree, *PRUNED, with_tail=False)
