@@ -9,7 +9,7 @@ import unicodedata
 
 import lxml.html
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -20,7 +20,7 @@ from cleaner.document import Document
 from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, page_blocks, render_text,
                                      split_at_page_gaps, unlayout_tables, unlink_heading_anchors, unwrap_empty_inline,
                                      drop_empty)
-from cleaner.stages.prepare_html import PrepareHtmlStage, revealed_prose
+from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
 
 from conftest import ROOT
@@ -530,6 +530,17 @@ _SOUP = st.lists(st.one_of(
                      "<font class=jammer>", "<span style='font-size:0;color:#fff'>", "<meta charset=big5>"]),
     st.text(max_size=20),
 ), max_size=40).map("".join)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(pages().map(lambda page: page[0]), _SOUP))
+def test_page_blocks_is_the_text_of_the_page_with_breaks_only_added(markup):
+    assume(markup.strip() and looks_like_markup(markup))
+    try:
+        tree = parse_html(markup, Config().max_depth)
+    except errors.Rejected:
+        return
+    assert page_blocks(tree).replace(BLOCK_BREAK, "") == text_of(tree)
 
 
 _REAL_PAGE = ROOT.parent / "shared" / "realworld" / "extraction" / "readability__heise" / "page.html"
