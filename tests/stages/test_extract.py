@@ -17,7 +17,7 @@ import cleaner
 from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, page_blocks, render_text,
+from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, fold_page, page_blocks, render_text,
                                      split_at_page_gaps, unlayout_tables, unlink_heading_anchors, unwrap_empty_inline,
                                      drop_empty)
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
@@ -268,7 +268,7 @@ def test_soft_hyphens_and_zero_width_spaces_do_not_come_out_and_do_not_split_lin
 def test_lines_glued_across_a_dropped_block_are_split_where_the_page_has_them_apart():
     page = "正文第一段说到这里。 广告：点击领取红包 正文第二段接着说。\n另一行"
     text = "正文第一段说到这里。正文第二段接着说。\n另 一行\n不在页面上"
-    assert split_at_page_gaps(text, page) == "正文第一段说到这里。\n正文第二段接着说。\n另 一行"
+    assert split_at_page_gaps(text, fold_page(page)) == "正文第一段说到这里。\n正文第二段接着说。\n另 一行"
 
 
 def test_loose_text_around_a_dropped_block_does_not_come_out_glued():

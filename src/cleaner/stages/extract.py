@@ -139,11 +139,11 @@ def unlayout_tables(tree: etree._Element) -> int:
     """
     tables = _LAYOUT_TABLES(tree)
     layout = set(tables)
-    data = {inner for table in tables for inner in table.iter("table")
-            if inner not in layout and _has_own_header_cells(inner)}
+    kept = {part for table in tables for inner in table.iter("table")
+            if inner not in layout and _has_own_header_cells(inner) for part in inner.iter(*_TABLE_PARTS)}
     for table in tables:
         for part in table.iter(*_TABLE_PARTS):
-            if data and (part in data or any(a in data for a in part.iterancestors("table"))):
+            if part in kept:  # a data table's, or a part of a table inside one
                 continue
             part.tag = "div"
             for attribute in _TABLE_ATTRIBUTES:
@@ -273,18 +273,23 @@ def page_blocks(tree: etree._Element) -> str:
     return str(_BLOCK_TEXT(tree))
 
 
-def split_at_page_gaps(text: str, page_text: str) -> str:
-    """Split every line that does not occur on the page (white space aside) into pieces that do.
+def fold_page(page_text: str) -> str:
+    """The page text as lines are looked up in it: NFC, without white space and invisible hints."""
+    return "".join(_INVISIBLE_RE.sub("", unicodedata.normalize("NFC", page_text)).split())
+
+
+def split_at_page_gaps(text: str, page: str) -> str:
+    """Split every line that does not occur on the ``page`` (as :func:`fold_page` gives it; white space aside)
+    into pieces that do.
 
     trafilatura's precision mode now and then glues the loose text before and after a block it
     dropped into one paragraph (``a<section>b</section>c`` gives ``ac``), and it glues the texts of blocks
     it strips from its output (``div``s in a list item or a quote: ``Name: Stolen SackLevel: 70``, the
-    cells of table rows it dropped). With ``page_text`` from :func:`page_blocks`, a line that runs across
+    cells of table rows it dropped). With the text of :func:`page_blocks`, a line that runs across
     a block boundary does not occur on the page, and is split there. Each piece is the longest
     run of the line, starting where the previous piece ended, that the page contains; a character
     the page does not contain at all is left out. Lines found on the page are kept as they are.
     """
-    page = "".join(_INVISIBLE_RE.sub("", unicodedata.normalize("NFC", page_text)).split())
     out: list[str] = []
     cursor = 0  # lines mostly come in page order: look after the previous one first
     for line in text.split("\n"):
@@ -444,13 +449,14 @@ class ExtractStage(Stage):
         scripts = [s.text or "" for s in tree.iter("script")]  # the prepared tree holds no scripts but JSON-LD
         visible = visible_chars(page) - page.count(BLOCK_BREAK) - sum(map(visible_chars, scripts))
         # page and visible stay those of the whole page: the shares below are of what a reader sees
+        folded_page = fold_page(page)  # once for every candidate's lines
         etree.strip_elements(tree, *PRUNED, with_tail=False)
         unlayout_tables(tree)
         unlink_heading_anchors(tree)
         unwrap_empty_inline(tree)
         drop_empty(tree)
         comments = _COMMENT_SECTIONS(tree)
-        precise = self._trafilatura("trafilatura-precision", tree, doc.url, page, favor_precision=True,
+        precise = self._trafilatura("trafilatura-precision", tree, doc.url, folded_page, favor_precision=True,
                                     include_comments=comments, fast=True)
         chosen, reason = precise, "precision mode"
         kept_prose = prose_chars(precise.text)
@@ -458,11 +464,11 @@ class ExtractStage(Stage):
                 or kept_prose < precise.chars / 2  # the page's prose is counted only then: a pass over its blocks
                 and kept_prose < MIN_PROSE_SHARE * (prose_chars(page, BLOCK_BREAK)
                                                     - sum(prose_chars(s, BLOCK_BREAK) for s in scripts))):
-            precise = self._trafilatura("trafilatura-precision", tree, doc.url, page, favor_precision=True,
+            precise = self._trafilatura("trafilatura-precision", tree, doc.url, folded_page, favor_precision=True,
                                         include_comments=comments)
             chosen, reason = precise, "precision mode with readability's second opinion"
             if needs_default(precise, visible):
-                default = self._trafilatura("trafilatura-default", tree, doc.url, page,
+                default = self._trafilatura("trafilatura-default", tree, doc.url, folded_page,
                                              include_comments=comments)
                 chosen, reason = choose(precise, default, visible, tree)
         if chosen.chars < self.config.min_extracted_chars:
@@ -477,7 +483,7 @@ class ExtractStage(Stage):
         check_size(doc, self.config)
 
     @staticmethod
-    def _trafilatura(name: str, tree: etree._Element, url: str | None, page: str, **settings) -> Candidate:
+    def _trafilatura(name: str, tree: etree._Element, url: str | None, folded_page: str, **settings) -> Candidate:
         # bare_extraction copies a tree it is given, so doc.tree stays whole for the other candidates. With
         # output_format "txt" it leaves the body tree unrendered: render_text does that.
         options = copy(_extractor(**settings))
@@ -486,4 +492,4 @@ class ExtractStage(Stage):
         if result is None or result.body is None:
             return Candidate(name, "")
         text = render_text(result.body)
-        return Candidate(name, split_at_page_gaps(text, page) if text else "")
+        return Candidate(name, split_at_page_gaps(text, folded_page) if text else "")
