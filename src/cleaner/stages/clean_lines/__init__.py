@@ -53,13 +53,21 @@ class CleanLinesStage(Stage):
 
     def process(self, doc: Document) -> None:
         lines = [s for line in doc.text.splitlines() if (s := line.strip())]
+        # A rule is a function of its lines (and of the page title, which does not change here): lines it left
+        # untouched, recording nothing, it leaves untouched again, so a later pass skips it there. Most of a
+        # second pass is such rules: the ones after the last rule that changed something.
+        untouched: list[list[str] | None] = [None] * len(self.rules)
         for _ in range(MAX_PASSES):
             before = lines
-            for rule in self.rules:
+            for index, rule in enumerate(self.rules):
+                if untouched[index] == lines:
+                    continue
                 removed_before = len(doc.removed)
                 new_lines = [s for line in rule.apply(lines, doc) if (s := line.strip())]
                 if self.config.explain and len(doc.removed) > removed_before:
                     note_context(doc, removed_before, lines)
+                if new_lines == lines and len(doc.removed) == removed_before:
+                    untouched[index] = lines
                 lines = new_lines
             if lines == before:
                 break
