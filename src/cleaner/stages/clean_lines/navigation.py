@@ -19,6 +19,7 @@ line that is just that name is chrome too.
 from __future__ import annotations
 
 import re
+from itertools import chain
 
 from ...document import Document
 from ...text.chars import BULLETS, HAN
@@ -65,8 +66,7 @@ class NavigationRule(LineRule):
             return "boilerplate:decoration" if spaced else None
         if len(key) > CHROME_CHARS:
             return None
-        tokens = [t for t in TOKEN_SEPARATORS.split(trim_decoration(spaced)) if t]
-        if self.nav.matches(key) or (tokens and all(self.nav.matches(t) for t in tokens)):
+        if self.nav.matches(key) or self._all_nav_words(trim_decoration(spaced)):
             return self.name
         # A hyphen separates menu items only with spaces around it (``首页 - 新闻``); between letters it
         # joins a word (``Content-Type``, ``apt-get``, ``--force``).
@@ -81,6 +81,20 @@ class NavigationRule(LineRule):
         if self.label_value.matches(key):
             return "boilerplate:label"
         return None
+
+    def _all_nav_words(self, text: str) -> bool:
+        """Whether ``text`` has tokens (split on :data:`TOKEN_SEPARATORS`) and every one is a navigation word.
+        The tokens are cut one at a time: on most lines the first one already decides."""
+        start, found = 0, False
+        for separator in chain(TOKEN_SEPARATORS.finditer(text), (None,)):
+            end = separator.start() if separator else len(text)
+            if end > start:
+                if not self.nav.matches(text[start:end]):
+                    return False
+                found = True
+            if separator:
+                start = separator.end()
+        return found
 
     def _label_values(self, keys: list[str], verdicts: list[str | None]) -> None:
         for i in range(len(keys) - 1):
