@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from ..document import Document
 from ..text.chars import visible_chars
 from ..text.opencc import is_japanese, to_simplified
-from ..text.patterns import trie_pattern
+from ..text.patterns import TriePattern, trie_pattern
 from ..text.rulefiles import read_rule_file
 from .base import Stage
 from .clean_lines.spam import load_spam_lexicon
@@ -95,7 +95,7 @@ class PageLexicon:
         self.entries = {e.term: e for e in entries}
         scored = [e.term for e in entries if e.kind in (*SCORED_KINDS, "allow", "report")]
         # Latin terms are whole words; Chinese has no spaces, so its terms are matched as they are.
-        self._terms = re.compile(trie_pattern(scored, alnum_bounds=True))
+        self._terms = TriePattern(scored, alnum_bounds=True)
         contacts = trie_pattern([e.term for e in entries if e.kind == "contact"])
         ctas = trie_pattern([e.term for e in entries if e.kind == "cta"], alnum_bounds=True)
         # "加QQ：215138693", "记住QQ215138693", "add me on telegram @name": a handle right after the messenger

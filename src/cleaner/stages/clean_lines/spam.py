@@ -26,7 +26,7 @@ from ...config import Config
 from ...document import Document
 from ...text.chars import HAN, SENTENCE_END
 from ...text.opencc import load_converter
-from ...text.patterns import trie_pattern
+from ...text.patterns import TriePattern
 from ...text.rulefiles import read_rule_file
 from .rule import LineRule
 
@@ -54,7 +54,7 @@ _PROSE_MARK = re.compile(f"[{re.escape(CLAUSE_PUNCT + SENTENCE_END)}]")
 class Lexicon:
     """A compiled spam lexicon: ``find`` returns the spans of spam words in a line."""
 
-    pattern: re.Pattern
+    pattern: TriePattern
     fold_table: dict[int, int]
     allowed: frozenset[str]
 
@@ -116,8 +116,8 @@ def load_spam_lexicon(path: str | None = None) -> Lexicon:
     for cp, target in fold_table.items():
         sources.setdefault(chr(target), {chr(target)}).add(chr(cp))
     spellings = {c: "".join(sorted(chars)) for c, chars in sources.items()}
-    regex = trie_pattern(spam_forms | allowed_forms, spellings, alnum_bounds=True) if spam_forms else "(?!)"
-    return Lexicon(re.compile(regex), fold_table, frozenset(allowed_forms))
+    return Lexicon(TriePattern(spam_forms | allowed_forms, spellings, alnum_bounds=True), fold_table,
+                   frozenset(allowed_forms))
 
 
 def _short_tokens(line: str) -> tuple[list[int], list[int]]:
