@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 import numpy as np
 
@@ -50,11 +52,18 @@ def tokens(text: str) -> Iterator[str]:
     Found a block of about :data:`TOKEN_BLOCK_CHARS` at a time, cut where no token runs on, so that a long
     document never holds all its tokens as strings at once (2 M characters of Chinese made 150 MB of them).
     """
+    return chain.from_iterable(_TOKEN.findall(text, start, end) for start, end in _token_blocks(text))
+
+
+def _token_blocks(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of the blocks :func:`tokens` reads, at least one."""
     start = 0
-    while start < len(text):
+    while True:
         cut = _NOT_TOKEN.search(text, start + TOKEN_BLOCK_CHARS)
         end = cut.start() if cut else len(text)
-        yield from _TOKEN.findall(text, start, end)
+        yield start, end
+        if end >= len(text):
+            return
         start = end
 
 
@@ -102,8 +111,9 @@ def token_arrays(words: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
 
     Ids are numbered in a dict, not by ``np.unique`` over ``np.array(words)``: numpy stores strings at the
     width of the longest, so one 50,000-letter token among 100,000 others asked for 20 GB."""
-    index: dict[str, int] = {}
-    ids = np.fromiter((index.setdefault(word, len(index)) for word in words), dtype=np.uint64)
+    index: defaultdict[str, int] = defaultdict()
+    index.default_factory = index.__len__  # a new token gets the next id, in C: no Python call per token
+    ids = np.fromiter(map(index.__getitem__, words), dtype=np.uint64)
     sizes = np.fromiter(map(len, index), dtype=np.int64, count=len(index))  # by id: the dict keeps its order
     return ids, sizes[ids.astype(np.intp)]
 
