@@ -184,7 +184,7 @@ def hidden_by_style(style: str, tag: str) -> str | None:
     if "font-size" in css and _zero_size(css["font-size"]):
         return "font-size-0"
     for prop in _OFF_SCREEN_PROPERTIES:
-        offset = _length(css.get(prop, ""))
+        offset = _length(css[prop]) if prop in css else None
         if offset is not None and offset <= _OFF_SCREEN_PX:
             return "off-screen"
     if css.get("overflow") == "hidden":
