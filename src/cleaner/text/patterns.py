@@ -8,9 +8,8 @@ matcher; a lookbehind or class at the start of a big alternation disables that p
 """
 from __future__ import annotations
 
-import heapq
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 
 #: Latin letters and digits, full-width forms included.
 ALNUM_CLASS = "[a-z0-9A-Z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
@@ -99,8 +98,9 @@ class TriePattern:
         groups = (latin, other) if apart else (words,)
         self.regexes = tuple(re.compile(trie_pattern(group, spellings, alnum_bounds)) for group in groups)
 
-    def finditer(self, text: str) -> Iterator[re.Match]:
+    def finditer(self, text: str) -> Iterable[re.Match]:
         """Every match, leftmost first, none overlapping (as ``re.finditer`` of :func:`trie_pattern`)."""
         if len(self.regexes) == 1:
             return self.regexes[0].finditer(text)
-        return heapq.merge(*(regex.finditer(text) for regex in self.regexes), key=re.Match.start)
+        first, second = (list(regex.finditer(text)) for regex in self.regexes)
+        return sorted(first + second, key=re.Match.start) if first and second else first or second
