@@ -102,5 +102,5 @@ class TriePattern:
         """Every match, leftmost first, none overlapping (as ``re.finditer`` of :func:`trie_pattern`)."""
         if len(self.regexes) == 1:
             return self.regexes[0].finditer(text)
-        first, second = (list(regex.finditer(text)) for regex in self.regexes)
+        first, second = list(self.regexes[0].finditer(text)), list(self.regexes[1].finditer(text))
         return sorted(first + second, key=re.Match.start) if first and second else first or second

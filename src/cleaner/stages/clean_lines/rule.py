@@ -73,9 +73,7 @@ def simplified(lines: list[str]) -> list[str]:
 
 
 def fold(line: str, keep_spaces: bool = False) -> str:
-    """NFKC (full-width letters, digits and punctuation become ASCII, ``…`` becomes ``...``) and white
-    space removed, or collapsed to single spaces with ``keep_spaces``."""
-    line = unicodedata.normalize("NFKC", line)
+    """White space removed, or collapsed to single spaces with ``keep_spaces``."""
     return _SPACE.sub(" ", line).strip() if keep_spaces else _SPACE.sub("", line)
 
 
@@ -85,17 +83,20 @@ def trim_decoration(key: str) -> str:
 
 
 _KEY_CACHE: dict[tuple[str, bool, bool], str] = {}
-_KEY_CACHE_CHARS = 4_000_000  # emptied when the lines it holds add up to more than this
+_NORMAL_CACHE: dict[str, str] = {}  # a line in Simplified script and NFKC, the part of its keys all share
+_KEY_CACHE_CHARS = 4_000_000  # both emptied when the lines they hold add up to more than this
 _key_cache_chars = 0
 
 
 def line_keys(lines: list[str], keep_spaces: bool = False, trim: bool = False) -> list[str]:
-    """What line patterns match against: Simplified script, NFKC, white space folded (see :func:`fold`),
-    and with ``trim`` decoration trimmed from both ends (see :func:`trim_decoration`).
+    """What line patterns match against: Simplified script, NFKC (full-width letters, digits and punctuation
+    become ASCII, ``…`` becomes ``...``), white space folded (see :func:`fold`), and with ``trim``
+    decoration trimmed from both ends (see :func:`trim_decoration`).
 
     Patterns in the rule files are therefore written once, in Simplified script with ASCII punctuation.
-    Every rule asks for the keys of mostly the same lines (and the stage runs the rules twice), so keys
-    are cached; the cache is emptied when full.
+    Every rule asks for the keys of mostly the same lines (and the stage may run the rules twice), so keys
+    are cached, and the script conversion and NFKC they share are done once a line; the caches are
+    emptied when full.
     """
     global _key_cache_chars
     missing = [line for line in lines if (line, keep_spaces, trim) not in _KEY_CACHE]
@@ -103,9 +104,13 @@ def line_keys(lines: list[str], keep_spaces: bool = False, trim: bool = False) -
         _key_cache_chars += sum(len(line) for line in missing)
         if _key_cache_chars > _KEY_CACHE_CHARS:
             _KEY_CACHE.clear()
+            _NORMAL_CACHE.clear()
             missing = list(dict.fromkeys(lines))  # the lines found in the cache a moment ago are gone too
             _key_cache_chars = sum(len(line) for line in missing)
-        for line, simple in zip(missing, simplified(missing)):
-            key = fold(simple, keep_spaces)
+        new = [line for line in dict.fromkeys(missing) if line not in _NORMAL_CACHE]
+        for line, simple in zip(new, simplified(new)):
+            _NORMAL_CACHE[line] = unicodedata.normalize("NFKC", simple)
+        for line in missing:
+            key = fold(_NORMAL_CACHE[line], keep_spaces)
             _KEY_CACHE[line, keep_spaces, trim] = trim_decoration(key) if trim else key
     return [_KEY_CACHE[line, keep_spaces, trim] for line in lines]
