@@ -6,8 +6,11 @@ right reading from mojibake is the characters it gives (:func:`plausibility`).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from functools import cache
+
+import numpy as np
+
+from .chars import char_table, code_points
 
 _MAX_REPLACED = 0.1  # a reading replacing more of the non-ASCII characters than this is not plausible at all
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
@@ -29,31 +32,23 @@ def plausibility(sample: bytes, codec: str) -> float:
         text = sample.decode(codec, "replace")
     except LookupError:
         return -1.0
-    non_ascii = len(text) - sum(1 for _ in filter(str.isascii, text))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     if not non_ascii:
         return 1.0
     bad = text.count("\ufffd")
     if bad > _MAX_REPLACED * non_ascii:
         return -bad / non_ascii
     bad += private_use(text) + len(_C1_CONTROL.findall(text))
-    common = _common_characters()
-    padded = f" {text} "
-    good = 0
-    for k in range(1, len(padded) - 1):
-        char = padded[k]
-        if char < "\x80" or char not in common:
-            continue
-        script = _script(char)
-        if script and script != _CJK:
-            before, after = _script(padded[k - 1]), _script(padded[k + 1])
-            if (before and before != script) or (after and after != script):
-                continue
-            if script in _CASED and not before and not after:
-                continue
-            if char.isupper() and before:
-                continue
-        good += 1
-    return (good - 10 * bad) / non_ascii
+    common, upper = _common_table(), _upper_table()
+    codes = code_points(f" {text} ")
+    script = _SCRIPT_ID_ARRAY[np.searchsorted(_SCRIPT_START_ARRAY, codes, side="right") - 1]
+    before, after, codes, script = script[:-2], script[2:], codes[1:-1], script[1:-1]
+    alphabetic = (script != 0) & (script != _CJK)  # the checks below are for letters of alphabets
+    touching = ((before != 0) & (before != script)) | ((after != 0) & (after != script))
+    alone = np.isin(script, _CASED) & (before == 0) & (after == 0)
+    capital_inside = upper[codes] & (before != 0)
+    counted = (codes >= 0x80) & common[codes] & ~(alphabetic & (touching | alone | capital_inside))
+    return (int(counted.sum()) - 10 * bad) / non_ascii
 
 
 _LATIN, _GREEK, _CYRILLIC, _HEBREW, _ARABIC, _THAI, _CJK = range(1, 8)
@@ -67,9 +62,19 @@ _SCRIPT_STARTS, _SCRIPT_IDS = zip(*(  # (first code point, script from there on;
 ))
 
 
-def _script(char: str) -> int:
-    """The alphabet ``char`` is a letter of (0 for digits, punctuation, symbols)."""
-    return _SCRIPT_IDS[bisect_right(_SCRIPT_STARTS, ord(char)) - 1]
+_SCRIPT_START_ARRAY = np.array(_SCRIPT_STARTS, dtype=np.uint32)
+_SCRIPT_ID_ARRAY = np.array(_SCRIPT_IDS, dtype=np.int8)
+
+
+@cache
+def _common_table() -> np.ndarray:
+    return char_table(_common_characters())
+
+
+@cache
+def _upper_table() -> np.ndarray:
+    """True for the capitals among the common characters (the only ones the capital check sees)."""
+    return char_table(c for c in _common_characters() if c.isupper())
 
 
 @cache
