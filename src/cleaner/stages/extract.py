@@ -109,10 +109,11 @@ MIN_CONTAINED = 0.9
 MAX_LINK_DENSITY = 0.2
 
 # An element trafilatura's comment search or comment pruning may take (its COMMENTS_XPATH and
-# REMOVE_COMMENTS_AND_LISTS_XPATH look at these ids and classes), found a little more widely.
+# REMOVE_COMMENTS_AND_LISTS_XPATH look at these ids and classes), found a little more widely. Looked for among
+# the attributes, not the elements: a quarter of the time.
 _COMMENT_SECTIONS = etree.XPath(
-    "boolean(//*[contains(@class, 'omment') or contains(@id, 'omment') or starts-with(@id, 'social')"
-    " or starts-with(@id, 'comol') or starts-with(@id, 'disqus_thread') or starts-with(@id, 'dsq-comments')])")
+    "boolean(//@class[contains(., 'omment')] | //@id[contains(., 'omment') or starts-with(., 'social')"
+    " or starts-with(., 'comol') or starts-with(., 'disqus_thread') or starts-with(., 'dsq-comments')])")
 
 # htmldate's quick search finds the same dates on the cwced pages as its extensive one, at half the cost.
 _DATE_PARAMS = set_date_params(False)
