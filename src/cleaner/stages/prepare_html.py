@@ -313,7 +313,7 @@ class PrepareHtmlStage(Stage):
         markup = doc.raw
         if not isinstance(markup, str):
             raise TypeError("PrepareHtmlStage needs decoded markup: run DecodeStage first")
-        if not markup.strip():
+        if not markup or markup.isspace():  # (strip() would copy the page)
             raise errors.Rejected(errors.EMPTY, "no markup")
         if not looks_like_markup(markup):
             raise errors.Rejected(errors.NOT_HTML, "no tags, or binary content")
