@@ -34,7 +34,6 @@ from ..text.rulefiles import read_rule_file
 from .base import Stage
 
 KINDS = ("spin", "view", "ordinary")
-_WHITESPACE = re.compile(r"\s+")
 _BIGRAM_BITS = 20
 
 
@@ -155,7 +154,7 @@ def spin_score(text: str, lexicon: SpinLexicon | None = None,
         return 0.0, set()
     simplified = to_simplified(unicodedata.normalize("NFKC", text))
     forms = lexicon.spun_forms(simplified)
-    length = len(_WHITESPACE.sub("", simplified))
+    length = len("".join(simplified.split()))
     return (1000.0 * len(forms) / length if length else 0.0), forms
 
 
