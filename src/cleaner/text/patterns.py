@@ -9,7 +9,7 @@ matcher; a lookbehind or class at the start of a big alternation disables that p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 #: Latin letters and digits, full-width forms included.
 ALNUM_CLASS = "[a-z0-9A-Z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
@@ -98,9 +98,27 @@ class TriePattern:
         groups = (latin, other) if apart else (words,)
         self.regexes = tuple(re.compile(trie_pattern(group, spellings, alnum_bounds)) for group in groups)
 
-    def finditer(self, text: str) -> Iterable[re.Match]:
+    def finditer(self, text: str) -> Iterator[re.Match]:
         """Every match, leftmost first, none overlapping (as ``re.finditer`` of :func:`trie_pattern`)."""
         if len(self.regexes) == 1:
             return self.regexes[0].finditer(text)
-        first, second = list(self.regexes[0].finditer(text)), list(self.regexes[1].finditer(text))
-        return sorted(first + second, key=re.Match.start) if first and second else first or second
+        return _merged(*(regex.finditer(text) for regex in self.regexes))
+
+
+def _merged(a: Iterator[re.Match], b: Iterator[re.Match]) -> Iterator[re.Match]:
+    """Two match streams in order of their starts, lazily (``heapq.merge`` costs more to set up than the
+    scan of a short line)."""
+    x, y = next(a, None), next(b, None)
+    while x is not None and y is not None:
+        if x.start() < y.start():
+            yield x
+            x = next(a, None)
+        else:
+            yield y
+            y = next(b, None)
+    if x is not None:
+        yield x
+        yield from a
+    if y is not None:
+        yield y
+        yield from b
