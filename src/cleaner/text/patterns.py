@@ -84,7 +84,7 @@ class TriePattern:
             return spellings.get(c, c)
 
         def firsts(group: list[str]) -> set[str]:
-            return {s for w in group for s in spelled(w[0])}
+            return {s for w in group for s in spelled(w[:1])}
 
         def starts_inside(group: list[str], bounded: bool) -> set[str]:
             """The characters of ``group``'s words, in every spelling, where a match could start: with

@@ -41,7 +41,7 @@ def plausibility(sample: bytes, codec: str) -> float:
     bad += private_use(text) + len(_C1_CONTROL.findall(text))
     common, upper = _common_table(), _upper_table()
     codes = code_points(f" {text} ")
-    script = _SCRIPT_ID_ARRAY[np.searchsorted(_SCRIPT_START_ARRAY, codes, side="right") - 1]
+    script = _SCRIPT_IDS[np.searchsorted(_SCRIPT_STARTS, codes, side="right") - 1]
     before, after, codes, script = script[:-2], script[2:], codes[1:-1], script[1:-1]
     alphabetic = (script != 0) & (script != _CJK)  # the checks below are for letters of alphabets
     touching = ((before != 0) & (before != script)) | ((after != 0) & (after != script))
@@ -53,17 +53,13 @@ def plausibility(sample: bytes, codec: str) -> float:
 
 _LATIN, _GREEK, _CYRILLIC, _HEBREW, _ARABIC, _THAI, _CJK = range(1, 8)
 _CASED = (_LATIN, _GREEK, _CYRILLIC)
-_SCRIPT_STARTS, _SCRIPT_IDS = zip(*(  # (first code point, script from there on; 0 = not a letter)
+_SCRIPT_STARTS, _SCRIPT_IDS = map(np.array, zip(*(  # first code point, script from there on (0: not a letter)
     (0x00, 0), (0x41, _LATIN), (0x5B, 0), (0x61, _LATIN), (0x7B, 0), (0xC0, _LATIN), (0xD7, 0),
     (0xD8, _LATIN), (0xF7, 0), (0xF8, _LATIN), (0x250, 0), (0x370, _GREEK), (0x400, _CYRILLIC),
     (0x500, 0), (0x5D0, _HEBREW), (0x5EB, 0), (0x620, _ARABIC), (0x64B, 0), (0xE01, _THAI), (0xE5C, 0),
     (0x1E00, _LATIN), (0x1F00, 0), (0x3041, _CJK), (0x3100, 0), (0x3400, _CJK), (0xA000, 0),
     (0xAC00, _CJK), (0xD7A4, 0), (0xF900, _CJK), (0xFB00, 0), (0x20000, _CJK), (0x30000, 0),
-))
-
-
-_SCRIPT_START_ARRAY = np.array(_SCRIPT_STARTS, dtype=np.uint32)
-_SCRIPT_ID_ARRAY = np.array(_SCRIPT_IDS, dtype=np.int8)
+)))
 
 
 @cache

@@ -14,7 +14,7 @@ from cleaner.document import Document
 from cleaner.stages.clean_lines import CleanLinesStage
 from cleaner.stages.clean_lines.disclaimer import DisclaimerRule
 from cleaner.stages.clean_lines.images import ImagePlaceholderRule
-from cleaner.stages.clean_lines.navigation import NavigationRule
+from cleaner.stages.clean_lines.navigation import TOKEN_SEPARATORS, NavigationRule, menu_items
 from cleaner.stages.clean_lines.related import RelatedBlockRule
 from cleaner.stages.clean_lines.repeated import RepeatedLineRule
 from cleaner.stages.clean_lines.rulefile import RuleFileError, load_rules
@@ -580,7 +580,12 @@ def test_stage_only_removes(lines):
 def test_line_keys_survive_the_cache_filling_up_in_the_middle_of_a_call(monkeypatch):
     from cleaner.stages.clean_lines import rule
 
-    monkeypatch.setattr(rule, "_KEY_CACHE_CHARS", 10)
+    monkeypatch.setattr(rule, "_CACHE_CHARS", 10)
     rule.line_keys(["首页"])  # cached
     keys = rule.line_keys(["首页", "新聞中心", "關於我們"])  # the cache is emptied while this call fills it
     assert keys == ["首页", "新闻中心", "关于我们"]
+
+
+@given(st.text(alphabet="ab-| /\\·•>»›<«【】[]首页 \t", max_size=30))
+def test_menu_items_are_the_pieces_between_separators(text):
+    assert list(menu_items(text)) == [piece for piece in TOKEN_SEPARATORS.split(text) if piece]

@@ -19,7 +19,7 @@ line that is just that name is chrome too.
 from __future__ import annotations
 
 import re
-from itertools import chain
+from collections.abc import Iterator
 
 from ...document import Document
 from ...text.chars import BULLETS, HAN
@@ -43,6 +43,18 @@ MENU_WORD = re.compile(rf"[{HAN}0-9A-Za-z]{{1,6}}")
 HAN_CHAR = re.compile(f"[{HAN}]")
 LABEL_VALUE_CHARS = 30   # the value after a post-header label is at most this long
 CHROME_CHARS = 200       # no chrome line is longer (the longest families are bounded well below)
+
+
+def menu_items(text: str) -> Iterator[str]:
+    """The non-empty pieces of ``text`` between :data:`TOKEN_SEPARATORS`, one at a time (``re.split`` cuts them all
+    at once, and a code line has many)."""
+    start = 0
+    for separator in TOKEN_SEPARATORS.finditer(text):
+        if separator.start() > start:
+            yield text[start:separator.start()]
+        start = separator.end()
+    if start < len(text):
+        yield text[start:]
 
 
 class NavigationRule(LineRule):
@@ -83,17 +95,12 @@ class NavigationRule(LineRule):
         return None
 
     def _all_nav_words(self, text: str) -> bool:
-        """Whether ``text`` has tokens (split on :data:`TOKEN_SEPARATORS`) and every one is a navigation word.
-        The tokens are cut one at a time: on most lines the first one already decides."""
-        start, found = 0, False
-        for separator in chain(TOKEN_SEPARATORS.finditer(text), (None,)):
-            end = separator.start() if separator else len(text)
-            if end > start:
-                if not self.nav.matches(text[start:end]):
-                    return False
-                found = True
-            if separator:
-                start = separator.end()
+        """Whether ``text`` has tokens and every one is a navigation word (on most lines the first decides)."""
+        found = False
+        for token in menu_items(text):
+            if not self.nav.matches(token):
+                return False
+            found = True
         return found
 
     def _label_values(self, keys: list[str], verdicts: list[str | None]) -> None:

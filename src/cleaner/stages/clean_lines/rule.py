@@ -16,7 +16,7 @@ import unicodedata
 
 from ...config import Config
 from ...document import Document
-from ...text.chars import WHITE_SPACE
+from ...text.chars import WHITE_SPACE, without_space
 from ...text.opencc import to_simplified
 from .rulefile import Family, load_rules
 
@@ -62,17 +62,9 @@ class LineRule:
         raise NotImplementedError
 
 
-def simplified(lines: list[str]) -> list[str]:
-    """The lines in Simplified script (one OpenCC call for the whole list; line count is kept)."""
-    if not lines:
-        return []
-    out = to_simplified("\n".join(lines)).split("\n")
-    return out if len(out) == len(lines) else [to_simplified(line) for line in lines]
-
-
 def fold(line: str, keep_spaces: bool = False) -> str:
     """White space removed, or collapsed to single spaces with ``keep_spaces``."""
-    return " ".join(line.split()) if keep_spaces else "".join(line.split())  # str.split: 5x as fast as a regex
+    return " ".join(line.split()) if keep_spaces else without_space(line)
 
 
 def trim_decoration(key: str) -> str:
@@ -80,10 +72,29 @@ def trim_decoration(key: str) -> str:
     return key.strip(_DECORATION_EDGES)
 
 
-_KEY_CACHE: dict[tuple[str, bool, bool], str] = {}
-_NORMAL_CACHE: dict[str, str] = {}  # a line in Simplified script and NFKC, the part of its keys all share
-_KEY_CACHE_CHARS = 4_000_000  # both emptied when the lines they hold add up to more than this
-_key_cache_chars = 0
+# Every rule asks for the keys of mostly the same lines, and the stage may run the rules twice: the lines in
+# Simplified script and their keys are cached, and both caches emptied when the lines add up to more than
+# _CACHE_CHARS.
+_SIMPLIFIED: dict[str, str] = {}
+_KEYS: dict[tuple[str, bool, bool], str] = {}
+_CACHE_CHARS = 4_000_000
+_cached_chars = 0
+
+
+def simplified(lines: list[str]) -> list[str]:
+    """The lines in Simplified script (one OpenCC call for the lines not seen before; line count is kept)."""
+    global _cached_chars
+    new = [line for line in dict.fromkeys(lines) if line not in _SIMPLIFIED]
+    if new:
+        _cached_chars += sum(map(len, new))
+        if _cached_chars > _CACHE_CHARS:
+            _SIMPLIFIED.clear()
+            _KEYS.clear()
+            new = list(dict.fromkeys(lines))  # the lines found in the cache a moment ago are gone too
+            _cached_chars = sum(map(len, new))
+        out = to_simplified("\n".join(new)).split("\n")
+        _SIMPLIFIED.update(zip(new, out if len(out) == len(new) else map(to_simplified, new)))
+    return [_SIMPLIFIED[line] for line in lines]
 
 
 def line_keys(lines: list[str], keep_spaces: bool = False, trim: bool = False) -> list[str]:
@@ -92,23 +103,12 @@ def line_keys(lines: list[str], keep_spaces: bool = False, trim: bool = False) -
     decoration trimmed from both ends (see :func:`trim_decoration`).
 
     Patterns in the rule files are therefore written once, in Simplified script with ASCII punctuation.
-    Every rule asks for the keys of mostly the same lines (and the stage may run the rules twice), so keys
-    are cached, and the script conversion and NFKC they share are done once a line; the caches are
-    emptied when full.
     """
-    global _key_cache_chars
-    missing = [line for line in lines if (line, keep_spaces, trim) not in _KEY_CACHE]
-    if missing:
-        _key_cache_chars += sum(len(line) for line in missing)
-        if _key_cache_chars > _KEY_CACHE_CHARS:
-            _KEY_CACHE.clear()
-            _NORMAL_CACHE.clear()
-            missing = list(dict.fromkeys(lines))  # the lines found in the cache a moment ago are gone too
-            _key_cache_chars = sum(len(line) for line in missing)
-        new = [line for line in dict.fromkeys(missing) if line not in _NORMAL_CACHE]
-        for line, simple in zip(new, simplified(new)):
-            _NORMAL_CACHE[line] = unicodedata.normalize("NFKC", simple)
-        for line in missing:
-            key = fold(_NORMAL_CACHE[line], keep_spaces)
-            _KEY_CACHE[line, keep_spaces, trim] = trim_decoration(key) if trim else key
-    return [_KEY_CACHE[line, keep_spaces, trim] for line in lines]
+    keys = []
+    for line, simple in zip(lines, simplified(lines)):
+        key = _KEYS.get((line, keep_spaces, trim))
+        if key is None:
+            key = fold(unicodedata.normalize("NFKC", simple), keep_spaces)
+            key = _KEYS[line, keep_spaces, trim] = trim_decoration(key) if trim else key
+        keys.append(key)
+    return keys
