@@ -9,6 +9,7 @@ import unicodedata
 
 import lxml.html
 import pytest
+import trafilatura
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -17,9 +18,10 @@ import cleaner
 from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, fold_page, page_blocks, render_text,
-                                     split_at_page_gaps, unlayout_tables, unlink_heading_anchors, unwrap_empty_inline,
-                                     drop_empty)
+from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, extractor, fold_page, page_blocks,
+                                     readability_opinion, render_text, split_at_page_gaps, unlayout_tables,
+                                     unlink_heading_anchors, unwrap_empty_inline, drop_empty)
+from cleaner.stages.decode import decode
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
 
@@ -407,6 +409,24 @@ def test_real_page_where_precision_drops_the_article_gets_the_default_extraction
     doc = cleaner.clean_html((page / "page.html").read_bytes(), config=KEEP)
     assert doc.meta["extractor"] == "trafilatura-default", doc.meta["extractor_reason"]
     assert _load_eval().char_bag_f1(doc.text, (page / "gold.txt").read_text(encoding="utf-8")) > 0.9
+
+
+@pytest.mark.parametrize("comments", [False, True])
+@pytest.mark.parametrize("page", ["cwced__6dc2d508-abb9-467c-bbea-1fedfcec5f9d", "readability__webmd-2",
+                                  "scrapinghub__ko_0ec95c7261", "trafilatura__liquimoly-hbl.de-cheftrainer"])
+def test_readability_opinion_is_what_trafilatura_non_fast_mode_makes(realworld, page, comments):
+    # Pages where precision mode keeps little and readability's text replaces it: readability_opinion repeats
+    # the part of trafilatura's extraction sequence that its non-fast mode adds, and must stay in step with it.
+    doc = Document(raw=decode((realworld / "extraction" / page / "page.html").read_bytes(), {})[0])
+    PrepareHtmlStage(Config()).process(doc)
+    tree = doc.tree
+    options = extractor(None, favor_precision=True, include_comments=comments, fast=True)
+    result = trafilatura.bare_extraction(tree, options=options)
+    fast = Candidate("fast", "") if result is None else Candidate("fast", "", result.body, result.raw_text)
+    _, text = readability_opinion(fast, tree, options)
+    full = trafilatura.bare_extraction(tree, options=extractor(None, favor_precision=True, include_comments=comments))
+    assert text == full.raw_text
+    assert len(text) > 2 * len(fast.raw_text)
 
 
 def test_max_doc_chars_is_checked_against_the_extracted_text_not_the_markup():

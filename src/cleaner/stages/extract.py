@@ -7,8 +7,9 @@ it is link text); the choice and its reason go in ``doc.meta["extractor"]`` and
 
 1. trafilatura in precision mode, always: in its default mode a short article page comes out with the
    navigation, "related" lists and forum footers around it, and on the cwced pages precision scores
-   higher. It runs without its readability comparison first, and again with it only when it kept a
-   small share of the page's visible text. trafilatura's comments are on where the page has a comment
+   higher. It runs without its readability comparison (trafilatura's "fast"), and only when it kept a
+   small share of the page's visible text is its result compared with readability's, as trafilatura's
+   non-fast mode does after extracting (:func:`readability_opinion`). trafilatura's comments are on where the page has a comment
    section: trafilatura then lifts reader comments out of the body into a part that is not used, and on a
    forum thread (schema.org ``DiscussionForumPosting``) makes the posts the body; off, precision mode
    prunes fewer kinds of comment section and leaves the others in the text. On a page without one the
@@ -30,14 +31,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import trafilatura
 from htmldate import find_date
 from lxml import etree
 from trafilatura import metadata as trafilatura_metadata
+from trafilatura.external import compare_extraction
+from trafilatura.htmlprocessing import prune_unwanted_nodes, tree_cleaning
 from trafilatura.settings import Extractor, set_date_params
+from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 from ..document import Document
 from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS, SENTENCE_ENDS, visible_chars, without_space
@@ -88,16 +92,16 @@ _HAS_CONTROL_CHARS = re.compile("[" + re.escape("".join(map(chr, _CONTROL_CHARS)
 # lists). Measured on every shared source (benchmarks/eval_extraction.py): looser settings trade a
 # dropped article on one page for teasers and comment threads on others.
 MAX_PRECISION_SHARE = 0.10
-# Precision mode runs first without its readability comparison (trafilatura's "fast"; 40% of its time).
-# Below this share of the visible text it runs again with it: on every shared page that gives the same
-# score as always running it, at 78% of the time.
+# Precision mode runs without its readability comparison (trafilatura's "fast"; 40% of its time). Below this
+# share of the visible text its result is compared with readability's: on every shared page that gives the
+# same score as always comparing.
 MIN_FAST_SHARE = 0.2
 # ... and when it kept below this share of the page's prose (the characters of its blocks that end a
 # sentence), and what it kept is mostly not prose: precision mode now and then keeps a document's metadata
 # table (索引号, 发文机关, dates: a fifth of a short page's text) and drops the text below it, which
 # readability finds. (A short article under a long comment thread also keeps little of the page's prose,
-# and there readability would bring the comments in.) It sends 7 more of the 406 shared pages to the second
-# run (68 in all), none of which changes: the pages that lose their text this way are held back.
+# and there readability would bring the comments in.) It sends 7 more of the 406 shared pages to the
+# comparison (68 in all), none of which changes: the pages that lose their text this way are held back.
 MIN_PROSE_SHARE = 0.3
 MIN_GAIN = 3.0
 # ... or at least MIN_SECTION_GAIN times as much when what it adds is MIN_ADDED_PARAGRAPHS paragraphs or more:
@@ -363,10 +367,12 @@ def page_metadata(tree: etree._Element, url: str | None = None) -> dict[str, str
 
 @dataclass
 class Candidate:
-    """One extraction of a page."""
+    """One extraction of a page, with trafilatura's output tree and text it was rendered from."""
 
     name: str
     text: str
+    body: etree._Element | None = field(default=None, repr=False)
+    raw_text: str = field(default="", repr=False)
 
     @property
     def chars(self) -> int:
@@ -439,6 +445,29 @@ def _extractor(fast: bool = False, favor_precision: bool = False, include_commen
                      tables=True, images=False, links=False)
 
 
+def extractor(url: str | None, **settings) -> Extractor:
+    """trafilatura's settings for one candidate of the page at ``url`` (see :func:`_extractor`)."""
+    options = copy(_extractor(**settings))
+    options.url = options.source = url
+    return options
+
+
+def readability_opinion(fast: Candidate, tree: etree._Element, options: Extractor) -> tuple[etree._Element, str]:
+    """trafilatura's output tree and text for ``tree`` after it compares ``fast`` (its extraction without the
+    comparison) with readability's, and with jusText's when the text is short.
+
+    This is what its non-fast mode does after extracting, without extracting again: half the cost of a
+    non-fast run. The comparison reads the page as trafilatura's extraction sequence hands it over
+    (infinite-scroll containers pruned, and comment sections when comments are off). A non-fast extraction
+    would also prune teaser blocks that the fast one keeps; on the 406 shared pages that changed no text.
+    """
+    raw = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
+    if not options.comments:
+        raw = prune_unwanted_nodes(raw, REMOVE_COMMENTS_AND_LISTS_XPATH)
+    body = fast.body if fast.body is not None else etree.Element("body")
+    return compare_extraction(tree_cleaning(copy(raw), options), raw, body, fast.raw_text, options)
+
+
 class ExtractStage(Stage):
     """``doc.tree`` to ``doc.text`` (paragraphs separated by ``"\\n"``) and metadata in ``doc.meta``."""
 
@@ -460,20 +489,19 @@ class ExtractStage(Stage):
         unwrap_empty_inline(tree)
         drop_empty(tree)
         comments = _COMMENT_SECTIONS(tree)
-        precise = self._trafilatura("trafilatura-precision", tree, doc.url, folded_page, favor_precision=True,
-                                    include_comments=comments, fast=True)
+        options = extractor(doc.url, favor_precision=True, include_comments=comments, fast=True)
+        precise = self._trafilatura("trafilatura-precision", tree, options, folded_page)
         chosen, reason = precise, "precision mode"
         kept_prose = prose_chars(precise.text)
         if (precise.chars < MIN_FAST_SHARE * visible
                 or kept_prose < precise.chars / 2  # the page's prose is counted only then: a pass over its blocks
                 and kept_prose < MIN_PROSE_SHARE * (prose_chars(page, BLOCK_BREAK)
                                                     - sum(prose_chars(s, BLOCK_BREAK) for s in scripts))):
-            precise = self._trafilatura("trafilatura-precision", tree, doc.url, folded_page, favor_precision=True,
-                                        include_comments=comments)
+            precise = self._candidate(precise.name, *readability_opinion(precise, tree, options), folded_page)
             chosen, reason = precise, "precision mode with readability's second opinion"
             if needs_default(precise, visible):
-                default = self._trafilatura("trafilatura-default", tree, doc.url, folded_page,
-                                             include_comments=comments)
+                default = self._trafilatura("trafilatura-default", tree,
+                                             extractor(doc.url, include_comments=comments), folded_page)
                 chosen, reason = choose(precise, default, visible, tree)
         if chosen.chars < self.config.min_extracted_chars:
             body, _, _ = trafilatura.baseline(tree)
@@ -486,14 +514,16 @@ class ExtractStage(Stage):
         doc.text = chosen.text
         check_size(doc, self.config)
 
-    @staticmethod
-    def _trafilatura(name: str, tree: etree._Element, url: str | None, folded_page: str, **settings) -> Candidate:
+    @classmethod
+    def _trafilatura(cls, name: str, tree: etree._Element, options: Extractor, folded_page: str) -> Candidate:
         # bare_extraction copies a tree it is given, so doc.tree stays whole for the other candidates. With
         # output_format "txt" it leaves the body tree unrendered: render_text does that.
-        options = copy(_extractor(**settings))
-        options.url = options.source = url
         result = trafilatura.bare_extraction(tree, options=options)
         if result is None or result.body is None:
             return Candidate(name, "")
-        text = render_text(result.body)
-        return Candidate(name, split_at_page_gaps(text, folded_page) if text else "")
+        return cls._candidate(name, result.body, result.raw_text, folded_page)
+
+    @staticmethod
+    def _candidate(name: str, body: etree._Element, raw_text: str, folded_page: str) -> Candidate:
+        text = render_text(body)
+        return Candidate(name, split_at_page_gaps(text, folded_page) if text else "", body, raw_text)
