@@ -1,4 +1,5 @@
-"""TriePattern: the matches of one trie_pattern regex, found by one or two regexes."""
+"""TriePattern: the matches of one trie_pattern regex, found by one or two regexes; first_char_guard: the same
+matches, found faster."""
 from __future__ import annotations
 
 import re
@@ -6,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.text.patterns import TriePattern, trie_pattern
+from cleaner.text.patterns import TriePattern, first_char_guard, trie_pattern
 
 # Latin letters and digits, Han, a full-width letter, separators: enough for words of both groups to meet.
 ALPHABET = "ab1k 国家乐樂ａ-"
@@ -39,3 +40,40 @@ def test_one_regex_when_a_match_could_start_inside_another():
     pattern = TriePattern(["北京赛车pk10", "10bet"])  # unbounded: "10bet" may start inside the Han word
     assert len(pattern.regexes) == 1
     assert [m.group() for m in pattern.finditer("北京赛车pk10bet")] == ["北京赛车pk10"]
+
+
+# Pieces of patterns: literals, classes (with ranges, categories, negation), optional and repeated groups,
+# possessive and atomic forms, anchors and look-arounds that consume nothing, scoped flags, any character.
+ATOMS = ["a", "b", "版", "©", r"\d", "[ab]", "[a-c1]", r"[\d©]", "[^a]", ".", r"\w", r"\s", "(?i:A)", "(?-i:a)"]
+PREFIXES = ["", "^", r"\b", "(?<!a)", "(?=b)", "(?!1)", "$"]
+
+
+@st.composite
+def patterns(draw, depth: int = 2) -> str:
+    pieces = []
+    for _ in range(draw(st.integers(1, 3))):
+        if depth and draw(st.booleans()):
+            inner = "|".join(draw(st.lists(patterns(depth - 1), min_size=1, max_size=3)))
+            piece = draw(st.sampled_from(["(?:{})", "({})", "(?>{})"])).format(inner)
+        else:
+            piece = draw(st.sampled_from(ATOMS))
+        pieces.append(draw(st.sampled_from(PREFIXES)) + piece + draw(st.sampled_from(["", "?", "*", "+", "{0,2}",
+                                                                                      "{1,2}", "++", "*?"])))
+    return "".join(pieces)
+
+
+@settings(max_examples=500)
+@given(pattern=patterns(), text=st.text(alphabet="abAB1 ©版\n", max_size=30), ignore_case=st.booleans())
+def test_first_char_guard_finds_the_same_matches(pattern, text, ignore_case):
+    flags = re.IGNORECASE if ignore_case else 0
+    plain, guarded = re.compile(pattern, flags), re.compile(first_char_guard(pattern, flags), flags)
+    assert spans(guarded.finditer(text)) == spans(plain.finditer(text))
+    assert bool(guarded.fullmatch(text)) == bool(plain.fullmatch(text))
+
+
+def test_first_char_guard_reads_the_first_characters_a_match_can_have():
+    assert first_char_guard("abc|d(?:e|f)") == "(?=[ad])(?:abc|d(?:e|f))"
+    assert first_char_guard(r"^(?:免责|版权)?声明:") == "(?=[免版声])(?:^(?:免责|版权)?声明:)"
+    assert first_char_guard(r"(?<![\w.])\d+年") == r"(?=[\d])(?:(?<![\w.])\d+年)"
+    for unbounded in (".{0,3}x", "[^a]b", "a*", "(?:a|)b", "(?i:Copy)right"):
+        assert first_char_guard(unbounded) == unbounded

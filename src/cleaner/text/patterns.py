@@ -1,4 +1,5 @@
-"""Regular expressions for word lists: one trie-shaped alternation, longest match first.
+"""Regular expressions for word lists (one trie-shaped alternation, longest match first), and a guard that makes
+the search of any big alternation skip the characters none of its branches starts with.
 
 A list of thousands of literal words as a plain alternation makes the regex engine try every word at every
 position. Laid out as a trie (``国(?:家(?:卫生)?|度)``) it enters at most one branch per character, so it
@@ -122,3 +123,80 @@ def _merged(a: Iterator[re.Match], b: Iterator[re.Match]) -> Iterator[re.Match]:
     if y is not None:
         yield y
         yield from b
+
+
+# The parsed form of a pattern, to find what its first character can be. Python exposes no such analysis
+# (``re`` does it for itself only when every branch starts with a literal), so it is read from the parser's
+# output; should that module change, :func:`first_char_guard` leaves patterns as they are.
+try:
+    from re import _parser as _sre_parse
+except ImportError:  # pragma: no cover - another Python
+    _sre_parse = None
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+
+
+def _first_class(items) -> list[str] | None:
+    """Pieces of a character class holding every character a match of the parsed ``items`` can start with;
+    None when that is not bounded (any character, a back reference) or the match can be empty."""
+    pieces: list[str] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            return pieces + [re.escape(chr(av))]
+        if name == "IN":
+            for item_op, item in av:
+                item_name = str(item_op)
+                if item_name == "LITERAL":
+                    pieces.append(re.escape(chr(item)))
+                elif item_name == "RANGE":
+                    pieces.append(f"{re.escape(chr(item[0]))}-{re.escape(chr(item[1]))}")
+                elif item_name == "CATEGORY" and str(item) in _CATEGORIES:
+                    pieces.append(_CATEGORIES[str(item)])
+                else:  # a negated class, a Unicode category set
+                    return None
+            return pieces
+        if name == "BRANCH":
+            for alternative in av[1]:
+                first = _first_class(alternative)
+                if first is None:
+                    return None
+                pieces += first
+            return pieces
+        if name == "SUBPATTERN" and (av[1] or av[2]):
+            return None  # (?i:...) and the like: the class would be read with other flags
+        if name in ("SUBPATTERN", "ATOMIC_GROUP"):
+            first = _first_class(av[-1] if name == "SUBPATTERN" else av)
+            return None if first is None else pieces + first
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _, sub = av
+            first = _first_class(sub)
+            if first is None:
+                return None
+            pieces += first
+            if low > 0:
+                return pieces
+            continue  # the repeat may match nothing: the next item may start the match too
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # consumes nothing
+        return None
+    return None  # everything before the end may match nothing
+
+
+def first_char_guard(pattern: str, flags: int = 0) -> str:
+    """``pattern`` behind a lookahead for the characters a match can start with, where that is bounded.
+
+    ``re`` tries the branches of an alternation one after another at every position; a search of a
+    big alternation whose branches do not all start with a literal does so at every character of the
+    text. With the lookahead, a position whose character starts no branch fails in one class test (a
+    search of the disclaimer phrases is five times as fast). The matches are the same.
+    """
+    if _sre_parse is None:
+        return pattern
+    try:
+        first = _first_class(_sre_parse.parse(pattern, flags))
+    except Exception:  # noqa: BLE001 - the parser's internals changed: leave the pattern as it is
+        return pattern
+    if not first:
+        return pattern
+    return f"(?=[{''.join(dict.fromkeys(first))}])(?:{pattern})"

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from ...config import Config
 from ...document import Document
+from ...text.patterns import first_char_guard
 from ...text.rulefiles import read_rule_file
 from .rule import LineRule
 
@@ -37,7 +38,8 @@ def parse_rules(text: str, source: str) -> dict[str, re.Pattern]:
     # An offer starts a word. Offers are looked for in every line of Latin text, and with the start of a word
     # first the regex engine skips the inside of words: three times as fast.
     compiled["offer"] = rf"\b(?=\w)(?:{compiled['offer']})"
-    return {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in compiled.items()}
+    return {kind: re.compile(first_char_guard(pattern, re.IGNORECASE), re.IGNORECASE)
+            for kind, pattern in compiled.items()}
 
 
 @lru_cache(maxsize=8)
