@@ -349,6 +349,22 @@ def test_a_government_notice_keeps_its_text_below_the_metadata_table():
     assert doc.meta["extractor_reason"] == "precision mode with readability's second opinion"
 
 
+def test_a_second_opinion_that_fails_leaves_the_precision_text(monkeypatch):
+    # bare_extraction discards a run whose steps raise TypeError or ValueError; the comparison, run on its
+    # own, must not lose the page instead.
+    calls = []
+
+    def failing(*args):
+        calls.append(args)
+        raise ValueError("Unicode strings with encoding declaration are not supported")
+    page = news_page(article="<p>本报讯 今天上午，市气象台发布寒潮蓝色预警。</p>"
+                             + "".join(f"<li><a href='/n{i}'>栏目新闻标题第{i}条</a></li>" for i in range(60)))
+    monkeypatch.setattr("cleaner.stages.extract.compare_extraction", failing)
+    doc = extract(page)
+    assert calls and doc.rejected is None
+    assert doc.text == "本报讯 今天上午，市气象台发布寒潮蓝色预警。"
+
+
 def test_precision_stays_when_default_adds_menu_links():
     precise = Candidate("trafilatura-precision", "第0段正文，今天上午市气象台发布寒潮蓝色预警。")
     default = Candidate("trafilatura-default", "\n".join(f"栏目{i}" for i in range(40)) + "\n" + precise.text)

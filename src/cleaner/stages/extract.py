@@ -465,7 +465,10 @@ def readability_opinion(fast: Candidate, tree: etree._Element, options: Extracto
     if not options.comments:
         raw = prune_unwanted_nodes(raw, REMOVE_COMMENTS_AND_LISTS_XPATH)
     body = fast.body if fast.body is not None else etree.Element("body")
-    return compare_extraction(tree_cleaning(copy(raw), options), raw, body, fast.raw_text, options)
+    try:
+        return compare_extraction(tree_cleaning(copy(raw), options), raw, body, fast.raw_text, options)
+    except (TypeError, ValueError):  # what bare_extraction catches from these steps: the fast extraction stands
+        return body, fast.raw_text
 
 
 class ExtractStage(Stage):
