@@ -6,17 +6,17 @@ have to work around them, so they go first. Tab and newline are white space, not
 """
 from __future__ import annotations
 
-
 from ...document import Document
 from ...text.chars import NOT_TEXT
 from .rule import LineRule
-
 
 
 class ControlCharacterRule(LineRule):
     name = "characters:control"
 
     def apply(self, lines: list[str], doc: Document) -> list[str]:
+        if not NOT_TEXT.search("\n".join(lines)):  # most pages have none: one scan instead of one a line
+            return lines
         out = []
         for line in lines:
             removed = NOT_TEXT.findall(line)

@@ -84,8 +84,9 @@ class NavigationRule(LineRule):
         # joins a word (``Content-Type``, ``apt-get``, ``--force``).
         menu_key = trim_decoration(SPACED_HYPHEN.sub("|", spaced).replace(" ", ""))
         words = spaced.split(" ")
-        if (sum(bool(HAN_CHAR.search(w)) for w in words) >= SPACED_MENU_ITEMS
-                and all(MENU_WORD.fullmatch(w) for w in words) and not ANY_PUNCTUATION.search(spaced)):
+        if (len(words) >= SPACED_MENU_ITEMS and not ANY_PUNCTUATION.search(spaced)  # the cheap tests first
+                and all(MENU_WORD.fullmatch(w) for w in words)
+                and sum(bool(HAN_CHAR.search(w)) for w in words) >= SPACED_MENU_ITEMS):
             return "boilerplate:menu"
         for family in self.line_families:
             if family.matches(menu_key if family.name == "menu" else key):
