@@ -43,8 +43,10 @@ def test_one_regex_when_a_match_could_start_inside_another():
 
 
 # Pieces of patterns: literals, classes (with ranges, categories, negation), optional and repeated groups,
-# possessive and atomic forms, anchors and look-arounds that consume nothing, scoped flags, any character.
-ATOMS = ["a", "b", "版", "©", r"\d", "[ab]", "[a-c1]", r"[\d©]", "[^a]", ".", r"\w", r"\s", "(?i:A)", "(?-i:a)"]
+# possessive and atomic forms, anchors and look-arounds that consume nothing, scoped flags, any character;
+# texts with the Kelvin sign and the long s, which match k and s when case is ignored.
+ATOMS = ["a", "b", "k", "s", "版", "©", r"\d", "[ab]", "[a-c1]", "[j-l]", r"[\d©]", "[^a]", ".", r"\w", r"\s",
+         "(?i:A)", "(?-i:a)"]
 PREFIXES = ["", "^", r"\b", "(?<!a)", "(?=b)", "(?!1)", "$"]
 
 
@@ -63,7 +65,7 @@ def patterns(draw, depth: int = 2) -> str:
 
 
 @settings(max_examples=500)
-@given(pattern=patterns(), text=st.text(alphabet="abAB1 ©版\n", max_size=30), ignore_case=st.booleans())
+@given(pattern=patterns(), text=st.text(alphabet="abkAB1 ©版\nKSs\u212a\u017f", max_size=30), ignore_case=st.booleans())
 def test_first_char_guard_finds_the_same_matches(pattern, text, ignore_case):
     flags = re.IGNORECASE if ignore_case else 0
     plain, guarded = re.compile(pattern, flags), re.compile(first_char_guard(pattern, flags), flags)
