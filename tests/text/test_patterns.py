@@ -65,7 +65,8 @@ def patterns(draw, depth: int = 2) -> str:
 
 
 @settings(max_examples=500)
-@given(pattern=patterns(), text=st.text(alphabet="abkAB1 ©版\nKSs\u212a\u017f", max_size=30), ignore_case=st.booleans())
+@given(pattern=patterns(), text=st.text(alphabet="abkAB1 ©版\nKSs\u212a\u017f", max_size=30),
+       ignore_case=st.booleans())
 def test_first_char_guard_finds_the_same_matches(pattern, text, ignore_case):
     flags = re.IGNORECASE if ignore_case else 0
     plain, guarded = re.compile(pattern, flags), re.compile(first_char_guard(pattern, flags), flags)
