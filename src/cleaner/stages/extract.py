@@ -10,10 +10,11 @@ it is link text); the choice and its reason go in ``doc.meta["extractor"]`` and
    higher. It runs without its readability comparison (trafilatura's "fast"), and only when it kept a
    small share of the page's visible text is its result compared with readability's, as trafilatura's
    non-fast mode does after extracting (:func:`readability_opinion`). trafilatura's comments are on
-   where the page has a comment section: trafilatura then lifts reader comments out of the body into a part that is not used, and on a
-   forum thread (schema.org ``DiscussionForumPosting``) makes the posts the body; off, precision mode
-   prunes fewer kinds of comment section and leaves the others in the text. On a page without one the
-   setting changes nothing, and it is off there: the comment search is a fifth of a precision run.
+   where the page has a comment section: trafilatura then lifts reader comments out of the body into a
+   part that is not used, and on a forum thread (schema.org ``DiscussionForumPosting``) makes the posts
+   the body; off, precision mode prunes fewer kinds of comment section and leaves the others in the
+   text. On a page without one the setting changes nothing, and it is off there: the comment search is
+   a fifth of a precision run.
 2. trafilatura in its default mode (its own recall and baseline rescues), only when
    precision kept a small share of the page: precision mode now and then drops a whole article and
    keeps a date line or a caption.
