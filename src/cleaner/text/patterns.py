@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from re import _parser as _sre_parse
 
 #: Latin letters and digits, full-width forms included.
 ALNUM_CLASS = "[a-z0-9A-Z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
@@ -127,11 +128,8 @@ def _merged(a: Iterator[re.Match], b: Iterator[re.Match]) -> Iterator[re.Match]:
 
 # The parsed form of a pattern, to find what its first character can be. Python exposes no such analysis
 # (``re`` does it for itself only when every branch starts with a literal), so it is read from the parser's
-# output; should that module change, :func:`first_char_guard` leaves patterns as they are.
-try:
-    from re import _parser as _sre_parse
-except ImportError:  # pragma: no cover - another Python
-    _sre_parse = None
+# output (``re._parser``, Python 3.11 on); should its shapes change, :func:`first_char_guard` leaves patterns as
+# they are, and tests/text/test_patterns.py compares guarded and plain matches.
 _CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
                "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
 
@@ -191,12 +189,15 @@ def first_char_guard(pattern: str, flags: int = 0) -> str:
     text. With the lookahead, a position whose character starts no branch fails in one class test (a
     search of the disclaimer phrases is five times as fast). The matches are the same.
     """
-    if _sre_parse is None:
-        return pattern
     try:
         first = _first_class(_sre_parse.parse(pattern, flags))
-    except Exception:  # noqa: BLE001 - the parser's internals changed: leave the pattern as it is
+    except (TypeError, ValueError, IndexError):  # the parser's shapes changed: leave the pattern as it is
         return pattern
     if not first:
         return pattern
     return f"(?=[{''.join(dict.fromkeys(first))}])(?:{pattern})"
+
+
+def compile_guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``pattern`` compiled behind its :func:`first_char_guard`, read and compiled with the same ``flags``."""
+    return re.compile(first_char_guard(pattern, flags), flags)

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ...text.patterns import first_char_guard
+from ...text.patterns import compile_guarded
 from ...text.rulefiles import read_rule_file
 
 MODES = ("token", "line", "search", "span")
@@ -66,7 +66,7 @@ def _compile(name: str, table: dict, source: str) -> Family:
     if not entries:
         raise RuleFileError(f"{source}: [{name}] has no entries")
     alternation = "|".join(f"(?:{p})" for p, _ in entries)
-    return Family(name, mode, re.compile(first_char_guard(alternation, re.IGNORECASE), re.IGNORECASE), tuple(entries))
+    return Family(name, mode, compile_guarded(alternation, re.IGNORECASE), tuple(entries))
 
 
 @lru_cache(maxsize=8)

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from ...config import Config
 from ...document import Document
-from ...text.patterns import first_char_guard
+from ...text.patterns import compile_guarded
 from ...text.rulefiles import read_rule_file
 from .rule import LineRule
 
@@ -38,8 +38,7 @@ def parse_rules(text: str, source: str) -> dict[str, re.Pattern]:
     # An offer starts a word. Offers are looked for in every line of Latin text, and with the start of a word
     # first the regex engine skips the inside of words: three times as fast.
     compiled["offer"] = rf"\b(?=\w)(?:{compiled['offer']})"
-    return {kind: re.compile(first_char_guard(pattern, re.IGNORECASE), re.IGNORECASE)
-            for kind, pattern in compiled.items()}
+    return {kind: compile_guarded(pattern, re.IGNORECASE) for kind, pattern in compiled.items()}
 
 
 @lru_cache(maxsize=8)
