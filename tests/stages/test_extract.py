@@ -427,6 +427,19 @@ def test_real_page_where_precision_drops_the_article_gets_the_default_extraction
     assert _load_eval().char_bag_f1(doc.text, (page / "gold.txt").read_text(encoding="utf-8")) > 0.9
 
 
+def test_readability_is_asked_once_on_a_page_that_goes_to_the_default_mode(realworld, monkeypatch):
+    # The opinion asks readability; the default-mode candidate runs without trafilatura's external comparisons,
+    # which would ask it again after the extraction and after the recall retry (and jusText beside the retry).
+    import trafilatura.external
+    calls = []
+    real = trafilatura.external.try_readability
+    monkeypatch.setattr(trafilatura.external, "try_readability", lambda tree: calls.append(1) or real(tree))
+    page = realworld / "extraction" / "readability__engadget"
+    doc = cleaner.clean_html((page / "page.html").read_bytes(), config=KEEP)
+    assert doc.meta["extractor"] == "trafilatura-default"
+    assert len(calls) == 1
+
+
 @pytest.mark.parametrize("comments", [False, True])
 @pytest.mark.parametrize("page", ["cwced__6dc2d508-abb9-467c-bbea-1fedfcec5f9d", "readability__webmd-2",
                                   "scrapinghub__ko_0ec95c7261", "trafilatura__liquimoly-hbl.de-cheftrainer"])
