@@ -2,7 +2,9 @@
 
 Both get the same page bytes, page by page in turn, so that load from other processes hits both
 alike; the verdict is the ratio, not the absolute numbers. Reported beside it: trafilatura on a tree
-parsed beforehand (its parse not timed: a stricter reference), and where clean_html spends its time.
+parsed beforehand (its parse not timed: a stricter reference), the ratio on the pages of each extraction
+path (the precision run alone; with readability's opinion; with the default mode too), and where clean_html
+spends its time.
 CPU time of this process is reported next to wall time because it is less disturbed by a busy machine.
 
     python benchmarks/bench_extraction_speed.py [--realworld PATH] [--rounds 3] [--limit N]
@@ -40,14 +42,29 @@ def _timed(fn, arg) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def run(pages: list[bytes], rounds: int) -> dict[str, list[float]]:
-    """Totals per round: wall and CPU seconds of each contender over all pages."""
+# The candidates clean_html ran on a page, read from the reason it gives for its choice (extract.py).
+PATHS = ("precision run only", "with readability's opinion", "with the default mode too", "baseline")
+
+
+def extraction_path(reason: str) -> str:
+    if reason == "precision mode":
+        return PATHS[0]
+    if reason.endswith("second opinion"):
+        return PATHS[1]
+    return PATHS[2] if reason.startswith("precision kept") else PATHS[3]
+
+
+def run(pages: list[bytes], rounds: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Totals per round: wall and CPU seconds of each contender over all pages; and by the extraction path
+    clean_html took, its pages and the CPU seconds of clean_html and of trafilatura.extract(bytes) on them."""
     trees = [lxml.html.document_fromstring(p) for p in pages]
     contenders = {
         "trafilatura.extract(bytes)": lambda i: trafilatura.extract(pages[i]),
         "trafilatura.extract(tree)": lambda i: trafilatura.extract(trees[i]),
         "cleaner.clean_html(bytes)": lambda i: cleaner.clean_html(pages[i]),
     }
+    paths = [extraction_path(cleaner.clean_html(page).meta.get("extractor_reason", "")) for page in pages]
+    by_path = {path: [0, 0.0, 0.0] for path in PATHS}
     for i in range(len(pages)):  # warm-up: lazy imports, stop lists, caches
         for fn in contenders.values():
             fn(i)
@@ -60,9 +77,13 @@ def run(pages: list[bytes], rounds: int) -> dict[str, list[float]]:
                 wall, cpu = _timed(fn, i)
                 round_totals[f"{name} wall"] += wall
                 round_totals[f"{name} cpu"] += cpu
+                if name in ("cleaner.clean_html(bytes)", "trafilatura.extract(bytes)"):
+                    by_path[paths[i]][1 if name.startswith("cleaner") else 2] += cpu
         for key, value in round_totals.items():
             totals[key].append(value)
-    return totals
+    for path in paths:
+        by_path[path][0] += 1
+    return totals, by_path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.WARNING)  # trafilatura logs every page it finds little on
 
     pages = load_pages(args.realworld, args.limit)
-    totals = run(pages, args.rounds)
+    totals, by_path = run(pages, args.rounds)
     n = len(pages) * args.rounds
     print(f"{len(pages)} pages x {args.rounds} rounds")
     for key, values in totals.items():
@@ -84,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         for ref in ("trafilatura.extract(bytes)", "trafilatura.extract(tree)"):
             print(f"ratio ({kind}) clean_html / {ref}: {sum(totals[f'{ref} {kind}']) / ours:.2f} "
                   "(pages/s of clean_html over the reference's; 1.0 = as fast)")
+    print("ratio (cpu) by extraction path: " + "; ".join(
+        f"{path} ({count} pages) {reference / ours:.2f}" for path, (count, ours, reference) in by_path.items() if count))
     seconds = pipelines(Config())[0].seconds
     spent = sum(seconds.values())
     print("clean_html time by stage: " + ", ".join(f"{k} {v / spent:.0%}" for k, v in seconds.items()))
