@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ratio ({kind}) clean_html / {ref}: {sum(totals[f'{ref} {kind}']) / ours:.2f} "
                   "(pages/s of clean_html over the reference's; 1.0 = as fast)")
     print("ratio (cpu) by extraction path: " + "; ".join(
-        f"{path} ({count} pages) {reference / ours:.2f}" for path, (count, ours, reference) in by_path.items() if count))
+        f"{path} ({count} pages) {reference / ours:.2f}"
+        for path, (count, ours, reference) in by_path.items() if count))
     seconds = pipelines(Config())[0].seconds
     spent = sum(seconds.values())
     print("clean_html time by stage: " + ", ".join(f"{k} {v / spent:.0%}" for k, v in seconds.items()))

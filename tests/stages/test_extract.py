@@ -10,6 +10,7 @@ import unicodedata
 import lxml.html
 import pytest
 import trafilatura
+import trafilatura.external
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -430,7 +431,6 @@ def test_real_page_where_precision_drops_the_article_gets_the_default_extraction
 def test_readability_is_asked_once_on_a_page_that_goes_to_the_default_mode(realworld, monkeypatch):
     # The opinion asks readability; the default-mode candidate runs without trafilatura's external comparisons,
     # which would ask it again after the extraction and after the recall retry (and jusText beside the retry).
-    import trafilatura.external
     calls = []
     real = trafilatura.external.try_readability
     monkeypatch.setattr(trafilatura.external, "try_readability", lambda tree: calls.append(1) or real(tree))
