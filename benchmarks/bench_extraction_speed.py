@@ -46,12 +46,13 @@ def _timed(fn, arg) -> tuple[float, float]:
 PATHS = ("precision run only", "with readability's opinion", "with the default mode too", "baseline")
 
 
-def extraction_path(reason: str) -> str:
+def extraction_path(meta: dict) -> str:
+    reason = meta.get("extractor_reason", "")
+    if meta.get("extractor") == "trafilatura-baseline":
+        return PATHS[3]
     if reason == "precision mode":
         return PATHS[0]
-    if reason.endswith("second opinion"):
-        return PATHS[1]
-    return PATHS[2] if reason.startswith("precision kept") else PATHS[3]
+    return PATHS[1] if reason.endswith("second opinion") else PATHS[2]
 
 
 def run(pages: list[bytes], rounds: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
@@ -63,7 +64,7 @@ def run(pages: list[bytes], rounds: int) -> tuple[dict[str, list[float]], dict[s
         "trafilatura.extract(tree)": lambda i: trafilatura.extract(trees[i]),
         "cleaner.clean_html(bytes)": lambda i: cleaner.clean_html(pages[i]),
     }
-    paths = [extraction_path(cleaner.clean_html(page).meta.get("extractor_reason", "")) for page in pages]
+    paths = [extraction_path(cleaner.clean_html(page).meta) for page in pages]
     by_path = {path: [0, 0.0, 0.0] for path in PATHS}
     for i in range(len(pages)):  # warm-up: lazy imports, stop lists, caches
         for fn in contenders.values():

@@ -65,7 +65,8 @@ def patterns(draw, depth: int = 2) -> str:
 
 
 @settings(max_examples=500)
-@given(pattern=patterns(), text=st.text(alphabet="abkAB1 ©版\nKSs\u212a\u017f", max_size=30),
+@given(pattern=st.tuples(st.sampled_from(["", "", "(?i)", "(?s)"]), patterns()).map("".join),  # global flags too
+       text=st.text(alphabet="abkAB1 ©版\nKSs\u212a\u017f", max_size=30),
        ignore_case=st.booleans())
 def test_first_char_guard_finds_the_same_matches(pattern, text, ignore_case):
     flags = re.IGNORECASE if ignore_case else 0
@@ -80,3 +81,6 @@ def test_first_char_guard_reads_the_first_characters_a_match_can_have():
     assert first_char_guard(r"(?<![\w.])\d+年") == r"(?=[\d])(?:(?<![\w.])\d+年)"
     for unbounded in (".{0,3}x", "[^a]b", "a*", "(?:a|)b", "(?i:Copy)right"):
         assert first_char_guard(unbounded) == unbounded
+    for global_flags in ("(?i)Copy|right", "(?x) a | b"):  # flags for the whole pattern must stay at its start
+        assert first_char_guard(global_flags) == global_flags
+        assert compile_guarded(global_flags).pattern == global_flags

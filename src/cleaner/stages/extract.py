@@ -490,7 +490,7 @@ class ExtractStage(Stage):
         folded_page = fold_page(page)  # once for every candidate's lines
         # page and visible stay those of the whole page: the shares below are of what a reader sees, counted as
         # a candidate's characters are (NFC, without invisible hints)
-        visible = len(folded_page) - folded_page.count(BLOCK_BREAK) - sum(map(visible_chars, scripts))
+        visible = len(folded_page) - folded_page.count(BLOCK_BREAK) - sum(len(fold_page(s)) for s in scripts)
         etree.strip_elements(tree, *PRUNED, with_tail=False)
         unlayout_tables(tree)
         unlink_heading_anchors(tree)

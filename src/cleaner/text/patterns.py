@@ -181,6 +181,10 @@ def _first_class(items) -> list[str] | None:
     return None  # everything before the end may match nothing
 
 
+# Flags for the whole pattern, which Python 3.11 on accepts only at its start.
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+
+
 def first_char_guard(pattern: str, flags: int = 0) -> str:
     """``pattern`` behind a lookahead for the characters a match can start with, where that is bounded.
 
@@ -189,6 +193,8 @@ def first_char_guard(pattern: str, flags: int = 0) -> str:
     text. With the lookahead, a position whose character starts no branch fails in one class test (a
     search of the disclaimer phrases is five times as fast). The matches are the same.
     """
+    if _GLOBAL_FLAGS.match(pattern):  # ``(?i)...``: flags for the whole pattern must stay at its start
+        return pattern
     try:
         first = _first_class(_sre_parse.parse(pattern, flags))
     except (TypeError, ValueError, IndexError):  # the parser's shapes changed: leave the pattern as it is
