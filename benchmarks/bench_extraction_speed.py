@@ -3,8 +3,8 @@
 Both get the same page bytes, page by page in turn, so that load from other processes hits both
 alike; the verdict is the ratio, not the absolute numbers. Reported beside it: trafilatura on a tree
 parsed beforehand (its parse not timed: a stricter reference), the ratio on the pages of each extraction
-path (the precision run alone; with readability's opinion; with the default mode too), and where clean_html
-spends its time.
+path (the precision run alone; with readability's opinion; with the default mode too) and of each source,
+and where clean_html spends its time.
 CPU time of this process is reported next to wall time because it is less disturbed by a busy machine.
 
     python benchmarks/bench_extraction_speed.py [--realworld PATH] [--rounds 3] [--limit N]
@@ -27,13 +27,15 @@ from cleaner.pipeline import pipelines  # the pipelines clean_html runs, for its
 DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 
 
-def load_pages(realworld: Path, limit: int | None = None) -> list[bytes]:
-    """The shared pages, every ``len // limit``-th one when ``limit`` is given (all sources alike)."""
+def load_pages(realworld: Path, limit: int | None = None) -> tuple[list[str], list[bytes]]:
+    """(the source of each page, the pages): the shared pages, every ``len // limit``-th one when ``limit`` is
+    given (all sources alike). An extraction page's source is its directory name's prefix."""
     paths = sorted((realworld / "extraction").glob("*/page.html"))
     paths += sorted((realworld / "warc" / "resiliparse_cc2020_zh_pages").glob("*.html"))
     if limit and limit < len(paths):
         paths = paths[::len(paths) // limit][:limit]
-    return [p.read_bytes() for p in paths]
+    sources = [p.parent.name.split("__")[0] if p.name == "page.html" else "resiliparse" for p in paths]
+    return sources, [p.read_bytes() for p in paths]
 
 
 def _timed(fn, arg) -> tuple[float, float]:
@@ -55,17 +57,18 @@ def extraction_path(meta: dict) -> str:
     return PATHS[1] if reason.endswith("second opinion") else PATHS[2]
 
 
-def run(pages: list[bytes], rounds: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Totals per round: wall and CPU seconds of each contender over all pages; and by the extraction path
-    clean_html took, its pages and the CPU seconds of clean_html and of trafilatura.extract(bytes) on them."""
+def run(pages: list[bytes], rounds: int, groups: dict[str, list[str]]) -> tuple[dict[str, list[float]],
+                                                                             dict[str, dict[str, list]]]:
+    """Totals per round: wall and CPU seconds of each contender over all pages; and for each grouping of the
+    pages in ``groups`` (a label per page), by label: the pages and the CPU seconds of clean_html and of
+    trafilatura.extract(bytes) on them."""
     trees = [lxml.html.document_fromstring(p) for p in pages]
     contenders = {
         "trafilatura.extract(bytes)": lambda i: trafilatura.extract(pages[i]),
         "trafilatura.extract(tree)": lambda i: trafilatura.extract(trees[i]),
         "cleaner.clean_html(bytes)": lambda i: cleaner.clean_html(pages[i]),
     }
-    paths = [extraction_path(cleaner.clean_html(page).meta) for page in pages]
-    by_path = {path: [0, 0.0, 0.0] for path in PATHS}
+    by_group = {grouping: {label: [0, 0.0, 0.0] for label in labels} for grouping, labels in groups.items()}
     for i in range(len(pages)):  # warm-up: lazy imports, stop lists, caches
         for fn in contenders.values():
             fn(i)
@@ -79,12 +82,14 @@ def run(pages: list[bytes], rounds: int) -> tuple[dict[str, list[float]], dict[s
                 round_totals[f"{name} wall"] += wall
                 round_totals[f"{name} cpu"] += cpu
                 if name in ("cleaner.clean_html(bytes)", "trafilatura.extract(bytes)"):
-                    by_path[paths[i]][1 if name.startswith("cleaner") else 2] += cpu
+                    for grouping, labels in groups.items():
+                        by_group[grouping][labels[i]][1 if name.startswith("cleaner") else 2] += cpu
         for key, value in round_totals.items():
             totals[key].append(value)
-    for path in paths:
-        by_path[path][0] += 1
-    return totals, by_path
+    for grouping, labels in groups.items():
+        for label in labels:
+            by_group[grouping][label][0] += 1
+    return totals, by_group
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # trafilatura logs every page it finds little on
 
-    pages = load_pages(args.realworld, args.limit)
-    totals, by_path = run(pages, args.rounds)
+    sources, pages = load_pages(args.realworld, args.limit)
+    paths = [extraction_path(cleaner.clean_html(page).meta) for page in pages]
+    totals, by_group = run(pages, args.rounds, {"extraction path": paths, "source": sources})
     n = len(pages) * args.rounds
     print(f"{len(pages)} pages x {args.rounds} rounds")
     for key, values in totals.items():
@@ -106,9 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         for ref in ("trafilatura.extract(bytes)", "trafilatura.extract(tree)"):
             print(f"ratio ({kind}) clean_html / {ref}: {sum(totals[f'{ref} {kind}']) / ours:.2f} "
                   "(pages/s of clean_html over the reference's; 1.0 = as fast)")
-    print("ratio (cpu) by extraction path: " + "; ".join(
-        f"{path} ({count} pages) {reference / ours:.2f}"
-        for path, (count, ours, reference) in by_path.items() if count))
+    for grouping, labels in by_group.items():
+        order = PATHS if grouping == "extraction path" else sorted(labels)
+        print(f"ratio (cpu) by {grouping}: " + "; ".join(
+            f"{label} ({labels[label][0]} pages) {labels[label][2] / labels[label][1]:.2f}"
+            for label in order if label in labels))
     seconds = pipelines(Config())[0].seconds
     spent = sum(seconds.values())
     print("clean_html time by stage: " + ", ".join(f"{k} {v / spent:.0%}" for k, v in seconds.items()))
