@@ -30,11 +30,10 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-import unicodedata
 from dataclasses import dataclass
 
 from ..document import Document
-from ..text.chars import visible_chars
+from ..text.chars import nfkc, visible_chars
 from ..text.opencc import is_japanese, to_simplified
 from ..text.patterns import TriePattern, trie_pattern
 from ..text.rulefiles import read_rule_file
@@ -87,7 +86,7 @@ def parse_lexicon(text: str, source: str = "spam_page_lexicon.tsv") -> list[Entr
 
 def _fold(text: str) -> str:
     """What the lexicon matches on: NFKC, lower case, Simplified script."""
-    return to_simplified(unicodedata.normalize("NFKC", text).lower())
+    return to_simplified(nfkc(text).lower())
 
 
 class PageLexicon:

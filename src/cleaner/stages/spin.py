@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..document import Document
-from ..text.chars import code_points, visible_chars
+from ..text.chars import code_points, nfkc, visible_chars
 from ..text.opencc import is_japanese, to_simplified
 from ..text.patterns import trie_pattern
 from ..text.rulefiles import read_rule_file
@@ -152,7 +151,7 @@ def spin_score(text: str, lexicon: SpinLexicon | None = None,
     lexicon = lexicon or load_spin_lexicon()
     if japanese if japanese is not None else is_japanese(text):
         return 0.0, set()
-    simplified = to_simplified(unicodedata.normalize("NFKC", text))
+    simplified = to_simplified(nfkc(text))
     forms = lexicon.spun_forms(simplified)
     length = visible_chars(simplified)
     return (1000.0 * len(forms) / length if length else 0.0), forms

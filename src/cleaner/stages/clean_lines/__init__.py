@@ -21,6 +21,7 @@ from __future__ import annotations
 from itertools import chain
 
 from ...document import Document
+from ...text.chars import compatibility_forms
 from ..base import Stage
 from .characters import ControlCharacterRule
 from .disclaimer import DisclaimerRule
@@ -50,6 +51,7 @@ class CleanLinesStage(Stage):
     def __init__(self, config):
         super().__init__(config)
         self.rules = [rule(config) for rule in RULES]
+        compatibility_forms()  # for the line keys' NFKC: built with the pipeline, not in the first document's time
 
     def process(self, doc: Document) -> None:
         lines = [s for line in doc.text.splitlines() if (s := line.strip())]

@@ -12,11 +12,9 @@ line to match patterns on.
 """
 from __future__ import annotations
 
-import unicodedata
-
 from ...config import Config
 from ...document import Document
-from ...text.chars import WHITE_SPACE, without_space
+from ...text.chars import WHITE_SPACE, nfkc, without_space
 from ...text.opencc import to_simplified
 from .rulefile import Family, load_rules
 
@@ -108,7 +106,7 @@ def line_keys(lines: list[str], keep_spaces: bool = False, trim: bool = False) -
     for line, simple in zip(lines, simplified(lines)):
         key = _KEYS.get((line, keep_spaces, trim))
         if key is None:
-            key = fold(unicodedata.normalize("NFKC", simple), keep_spaces)
+            key = fold(nfkc(simple), keep_spaces)
             key = _KEYS[line, keep_spaces, trim] = trim_decoration(key) if trim else key
         keys.append(key)
     return keys
