@@ -33,7 +33,7 @@ import numpy as np
 from numba import prange
 
 from ..stages.spin import SpinLexicon, load_spin_lexicon
-from ..text.chars import ASSIGNED_PLANES, char_table, code_points, from_code_points, unicode_chars
+from ..text.chars import ASSIGNED_PLANES, char_table, code_points, from_code_points, nfkc, unicode_chars
 from ..text.opencc import t2s_characters, t2s_phrases, to_simplified
 from .compiled import kernel
 
@@ -68,7 +68,7 @@ def comparison_view(text: str, lexicon: SpinLexicon | None = None) -> str:
     text = _text_only(text)
     # Nearly all Chinese text is NFKC once its full-width punctuation is gone, and the check is cheap.
     if not unicodedata.is_normalized("NFKC", text):
-        text = _text_only(unicodedata.normalize("NFKC", text))  # ⑴ -> (1): punctuation again
+        text = _text_only(nfkc(text))  # ⑴ -> (1): punctuation again
     return (lexicon or load_spin_lexicon()).map_back(to_simplified(text)).lower()
 
 
@@ -77,7 +77,7 @@ def comparison_words(text: str) -> list[str]:
     symbols (so "word,word" and "word, word" agree), apostrophes removed (so "don't" and "dont" agree).
     For space-separated text."""
     non_text, apostrophes = _tables()
-    codes = code_points(unicodedata.normalize("NFKC", text).lower())
+    codes = code_points(nfkc(text).lower())
     codes = codes[~apostrophes[codes]]
     codes = np.where(non_text[codes], _SPACE, codes)
     return from_code_points(codes).split()

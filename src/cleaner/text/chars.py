@@ -1,7 +1,7 @@
 """Character classes, each defined once: Han, kana, punctuation, sentence ends, bullets, controls.
 
 Regex classes are strings to put inside ``[...]``; tables are boolean arrays over every code point, so
-``table[code_points(text)]`` classifies a whole text at numpy speed. :func:`nfkc` is the one NFKC the stages use.
+``table[code_points(text)]`` classifies a whole text at numpy speed. :func:`nfkc` is the NFKC every part uses.
 """
 from __future__ import annotations
 
