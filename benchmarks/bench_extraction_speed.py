@@ -15,6 +15,7 @@ import argparse
 import logging
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import lxml.html
@@ -22,6 +23,7 @@ import trafilatura
 
 import cleaner
 from cleaner.config import Config
+from cleaner.stages.extract import PRECISION_ALONE, PRECISION_WITH_OPINION
 from cleaner.pipeline import pipelines  # the pipelines clean_html runs, for its per-stage seconds
 
 DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
@@ -44,23 +46,21 @@ def _timed(fn, arg) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-# The candidates clean_html ran on a page, read from the reason it gives for its choice (extract.py).
+# The candidates clean_html ran on a page, read from the extractor it chose and the reason it gives (extract.py).
 PATHS = ("precision run only", "with readability's opinion", "with the default mode too", "baseline")
 
 
 def extraction_path(meta: dict) -> str:
-    reason = meta.get("extractor_reason", "")
     if meta.get("extractor") == "trafilatura-baseline":
         return PATHS[3]
-    if reason == "precision mode":
-        return PATHS[0]
-    return PATHS[1] if reason.endswith("second opinion") else PATHS[2]
+    reason = meta.get("extractor_reason")
+    return PATHS[0] if reason == PRECISION_ALONE else PATHS[1] if reason == PRECISION_WITH_OPINION else PATHS[2]
 
 
-def run(pages: list[bytes], rounds: int, groups: dict[str, list[str]]) -> tuple[dict[str, list[float]],
-                                                                             dict[str, dict[str, list]]]:
-    """Totals per round: wall and CPU seconds of each contender over all pages; and for each grouping of the
-    pages in ``groups`` (a label per page), by label: the pages and the CPU seconds of clean_html and of
+def run(pages: list[bytes], sources: list[str], rounds: int) -> tuple[dict[str, list[float]],
+                                                                      dict[str, dict[str, list]]]:
+    """Totals per round: wall and CPU seconds of each contender over all pages; and by the extraction path
+    clean_html took and by source, for each label: the pages and the CPU seconds of clean_html and of
     trafilatura.extract(bytes) on them."""
     trees = [lxml.html.document_fromstring(p) for p in pages]
     contenders = {
@@ -68,10 +68,15 @@ def run(pages: list[bytes], rounds: int, groups: dict[str, list[str]]) -> tuple[
         "trafilatura.extract(tree)": lambda i: trafilatura.extract(trees[i]),
         "cleaner.clean_html(bytes)": lambda i: cleaner.clean_html(pages[i]),
     }
-    by_group = {grouping: {label: [0, 0.0, 0.0] for label in labels} for grouping, labels in groups.items()}
-    for i in range(len(pages)):  # warm-up: lazy imports, stop lists, caches
-        for fn in contenders.values():
-            fn(i)
+    paths = []
+    for i in range(len(pages)):  # warm-up (lazy imports, stop lists, caches), which also gives each page's path
+        for name, fn in contenders.items():
+            result = fn(i)
+            if name == "cleaner.clean_html(bytes)":
+                paths.append(extraction_path(result.meta))
+    groups = {"extraction path": paths, "source": sources}
+    by_group = {grouping: {label: [count, 0.0, 0.0] for label, count in Counter(labels).items()}
+                for grouping, labels in groups.items()}
     pipelines(Config())[0].seconds.clear()
     totals: dict[str, list[float]] = {f"{name} {kind}": [] for name in contenders for kind in ("wall", "cpu")}
     for _ in range(rounds):
@@ -86,9 +91,6 @@ def run(pages: list[bytes], rounds: int, groups: dict[str, list[str]]) -> tuple[
                         by_group[grouping][labels[i]][1 if name.startswith("cleaner") else 2] += cpu
         for key, value in round_totals.items():
             totals[key].append(value)
-    for grouping, labels in groups.items():
-        for label in labels:
-            by_group[grouping][label][0] += 1
     return totals, by_group
 
 
@@ -101,8 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.WARNING)  # trafilatura logs every page it finds little on
 
     sources, pages = load_pages(args.realworld, args.limit)
-    paths = [extraction_path(cleaner.clean_html(page).meta) for page in pages]
-    totals, by_group = run(pages, args.rounds, {"extraction path": paths, "source": sources})
+    totals, by_group = run(pages, sources, args.rounds)
     n = len(pages) * args.rounds
     print(f"{len(pages)} pages x {args.rounds} rounds")
     for key, values in totals.items():

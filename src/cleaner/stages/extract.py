@@ -115,6 +115,10 @@ MIN_SECTION_GAIN = 1.5
 MIN_ADDED_PARAGRAPHS = 4
 MIN_CONTAINED = 0.9
 MAX_LINK_DENSITY = 0.2
+# doc.meta["extractor_reason"] when precision mode's text stands: alone, or after readability's opinion (when the
+# default mode was asked too, the reason is choose()'s).
+PRECISION_ALONE = "precision mode"
+PRECISION_WITH_OPINION = "precision mode with readability's second opinion"
 
 # An element trafilatura's comment search or comment pruning may take (its COMMENTS_XPATH and
 # REMOVE_COMMENTS_AND_LISTS_XPATH look at these ids and classes), found a little more widely. Looked for among
@@ -499,14 +503,14 @@ class ExtractStage(Stage):
         comments = _COMMENT_SECTIONS(tree)
         options = extractor(doc.url, favor_precision=True, include_comments=comments, fast=True)
         precise = self._trafilatura("trafilatura-precision", tree, options, folded_page)
-        chosen, reason = precise, "precision mode"
+        chosen, reason = precise, PRECISION_ALONE
         kept_prose = prose_chars(precise.text)
         if (precise.chars < MIN_FAST_SHARE * visible
                 or kept_prose < precise.chars / 2  # the page's prose is counted only then: a pass over its blocks
                 and kept_prose < MIN_PROSE_SHARE * (prose_chars(page, BLOCK_BREAK)
                                                     - sum(prose_chars(s, BLOCK_BREAK) for s in scripts))):
             precise = self._candidate(precise.name, *readability_opinion(precise, tree, options), folded_page)
-            chosen, reason = precise, "precision mode with readability's second opinion"
+            chosen, reason = precise, PRECISION_WITH_OPINION
             if needs_default(precise, visible):
                 default = self._trafilatura("trafilatura-default", tree,
                                              extractor(doc.url, include_comments=comments, fast=True), folded_page)

@@ -108,8 +108,6 @@ def punctuation_and_space() -> np.ndarray:
     return char_table(unicode_chars(("Z", "P", "Cc")))
 
 
-
-
 @functools.cache
 def compatibility_forms() -> tuple[re.Pattern[str], dict[str, str]]:
     """(a pattern finding them, the replacement of each) for the BMP characters whose NFKC form is their
