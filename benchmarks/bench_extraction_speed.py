@@ -4,7 +4,7 @@ Both get the same page bytes, page by page in turn, so that load from other proc
 alike; the verdict is the ratio, not the absolute numbers. Reported beside it: trafilatura on a tree
 parsed beforehand (its parse not timed: a stricter reference), the ratio on the pages of each extraction
 path (the precision run alone; with readability's opinion; with the default mode too) and of each source,
-and where clean_html spends its time.
+where clean_html spends its time, and the pages on which it spends the most beyond the reference.
 CPU time of this process is reported next to wall time because it is less disturbed by a busy machine.
 
     python benchmarks/bench_extraction_speed.py [--realworld PATH] [--rounds 3] [--limit N]
@@ -30,14 +30,18 @@ DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 
 
 def load_pages(realworld: Path, limit: int | None = None) -> tuple[list[str], list[bytes]]:
-    """(the source of each page, the pages): the shared pages, every ``len // limit``-th one when ``limit`` is
-    given (all sources alike). An extraction page's source is its directory name's prefix."""
+    """(the name of each page, the pages): the shared pages, every ``len // limit``-th one when ``limit`` is
+    given (all sources alike). An extraction page is named by its directory, a Common Crawl page by its file."""
     paths = sorted((realworld / "extraction").glob("*/page.html"))
     paths += sorted((realworld / "warc" / "resiliparse_cc2020_zh_pages").glob("*.html"))
     if limit and limit < len(paths):
         paths = paths[::len(paths) // limit][:limit]
-    sources = [p.parent.name.split("__")[0] if p.name == "page.html" else "resiliparse" for p in paths]
-    return sources, [p.read_bytes() for p in paths]
+    return [p.parent.name if p.name == "page.html" else p.name for p in paths], [p.read_bytes() for p in paths]
+
+
+def source_of(name: str) -> str:
+    """The source of the page ``name``: an extraction directory's prefix, else the Chinese Common Crawl pages."""
+    return name.split("__")[0] if "__" in name else "resiliparse"
 
 
 def _timed(fn, arg) -> tuple[float, float]:
@@ -50,6 +54,10 @@ def _timed(fn, arg) -> tuple[float, float]:
 PATHS = ("precision run only", "with readability's opinion", "with the default mode too", "baseline")
 
 
+# How many of the pages with the most CPU time beyond the reference's are named.
+TOP_PAGES = 5
+
+
 def extraction_path(meta: dict) -> str:
     if meta.get("extractor") == "trafilatura-baseline":
         return PATHS[3]
@@ -57,10 +65,10 @@ def extraction_path(meta: dict) -> str:
     return PATHS[0] if reason == PRECISION_ALONE else PATHS[1] if reason == PRECISION_WITH_OPINION else PATHS[2]
 
 
-def run(pages: list[bytes], sources: list[str], rounds: int) -> tuple[dict[str, list[float]],
-                                                                      dict[str, dict[str, list]]]:
+def run(pages: list[bytes], names: list[str], rounds: int) -> tuple[dict[str, list[float]],
+                                                                    dict[str, dict[str, list]]]:
     """Totals per round: wall and CPU seconds of each contender over all pages; and by the extraction path
-    clean_html took and by source, for each label: the pages and the CPU seconds of clean_html and of
+    clean_html took, by source and by page, for each label: the pages and the CPU seconds of clean_html and of
     trafilatura.extract(bytes) on them."""
     trees = [lxml.html.document_fromstring(p) for p in pages]
     contenders = {
@@ -74,7 +82,7 @@ def run(pages: list[bytes], sources: list[str], rounds: int) -> tuple[dict[str, 
             result = fn(i)
             if name == "cleaner.clean_html(bytes)":
                 paths.append(extraction_path(result.meta))
-    groups = {"extraction path": paths, "source": sources}
+    groups = {"extraction path": paths, "source": [source_of(name) for name in names], "page": names}
     by_group = {grouping: {label: [count, 0.0, 0.0] for label, count in Counter(labels).items()}
                 for grouping, labels in groups.items()}
     pipelines(Config())[0].seconds.clear()
@@ -102,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # trafilatura logs every page it finds little on
 
-    sources, pages = load_pages(args.realworld, args.limit)
-    totals, by_group = run(pages, sources, args.rounds)
+    names, pages = load_pages(args.realworld, args.limit)
+    totals, by_group = run(pages, names, args.rounds)
     n = len(pages) * args.rounds
     print(f"{len(pages)} pages x {args.rounds} rounds")
     for key, values in totals.items():
@@ -113,11 +121,18 @@ def main(argv: list[str] | None = None) -> int:
         for ref in ("trafilatura.extract(bytes)", "trafilatura.extract(tree)"):
             print(f"ratio ({kind}) clean_html / {ref}: {sum(totals[f'{ref} {kind}']) / ours:.2f} "
                   "(pages/s of clean_html over the reference's; 1.0 = as fast)")
-    for grouping, labels in by_group.items():
+    for grouping in ("extraction path", "source"):
+        labels = by_group[grouping]
         order = PATHS if grouping == "extraction path" else sorted(labels)
         print(f"ratio (cpu) by {grouping}: " + "; ".join(
             f"{label} ({labels[label][0]} pages) {labels[label][2] / labels[label][1]:.2f}"
             for label in order if label in labels))
+    # Where the time goes beyond the reference's: a few long or table-built pages weigh as much as a hundred others.
+    by_page = by_group["page"]
+    extra = sorted(by_page, key=lambda name: by_page[name][2] - by_page[name][1])[:TOP_PAGES]
+    print("pages where clean_html spends the most CPU beyond trafilatura.extract (ms a round): " + "; ".join(
+        f"{name[:60]} {1000 * by_page[name][1] / args.rounds:.0f} vs {1000 * by_page[name][2] / args.rounds:.0f}"
+        for name in extra))
     seconds = pipelines(Config())[0].seconds
     spent = sum(seconds.values())
     print("clean_html time by stage: " + ", ".join(f"{k} {v / spent:.0%}" for k, v in seconds.items()))

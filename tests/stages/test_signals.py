@@ -1,6 +1,7 @@
 """Quality signals: each one against a value worked out by hand."""
 from __future__ import annotations
 
+import re
 import tracemalloc
 import unicodedata
 
@@ -97,6 +98,12 @@ def test_tokens_found_in_blocks_are_the_tokens_of_the_whole_text(text, block):
         assert list(s.tokens(text)) == s._TOKEN.findall(text)
     finally:
         s.TOKEN_BLOCK_CHARS = saved
+
+
+@given(st.text(alphabet=st.sampled_from("ab1_é字한あ・ー。 ,\n-") | st.characters(), max_size=80))
+def test_tokens_are_cjk_characters_or_runs_of_other_word_characters(text):
+    # the definition, as the plain regex; the module's is the same tokens written letters-first
+    assert s._TOKEN.findall(text) == re.findall(rf"[{s.CJK}]|[^\W{s.CJK}]+", text)
 
 
 def test_top_2gram_ties_go_to_the_first_ngram():
