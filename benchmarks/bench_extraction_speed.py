@@ -23,25 +23,26 @@ import trafilatura
 
 import cleaner
 from cleaner.config import Config
-from cleaner.stages.extract import PRECISION_ALONE, PRECISION_WITH_OPINION
 from cleaner.pipeline import pipelines  # the pipelines clean_html runs, for its per-stage seconds
+from cleaner.stages.extract import PRECISION_ALONE, PRECISION_WITH_OPINION
 
 DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 
 
 def load_pages(realworld: Path, limit: int | None = None) -> tuple[list[str], list[bytes]]:
     """(the name of each page, the pages): the shared pages, every ``len // limit``-th one when ``limit`` is
-    given (all sources alike). An extraction page is named by its directory, a Common Crawl page by its file."""
+    given (all sources alike). A name is ``SOURCE__PAGE``: an extraction page's directory, which is named so,
+    or ``resiliparse__`` and the file name of a Chinese Common Crawl page."""
     paths = sorted((realworld / "extraction").glob("*/page.html"))
     paths += sorted((realworld / "warc" / "resiliparse_cc2020_zh_pages").glob("*.html"))
     if limit and limit < len(paths):
         paths = paths[::len(paths) // limit][:limit]
-    return [p.parent.name if p.name == "page.html" else p.name for p in paths], [p.read_bytes() for p in paths]
+    names = [p.parent.name if p.name == "page.html" else f"resiliparse__{p.name}" for p in paths]
+    return names, [p.read_bytes() for p in paths]
 
 
 def source_of(name: str) -> str:
-    """The source of the page ``name``: an extraction directory's prefix, else the Chinese Common Crawl pages."""
-    return name.split("__")[0] if "__" in name else "resiliparse"
+    return name.split("__")[0]
 
 
 def _timed(fn, arg) -> tuple[float, float]:
