@@ -21,7 +21,7 @@ from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, extractor, fold_page, page_blocks,
                                      readability_opinion, render_text, split_at_page_gaps, unlayout_tables,
-                                     unlink_heading_anchors, unwrap_empty_inline, drop_empty)
+                                     strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty)
 from cleaner.stages.decode import decode
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
@@ -107,6 +107,35 @@ def test_empty_elements_go_as_trafilatura_would_delete_them_but_keep_the_text_af
     tree = lxml.html.fragment_fromstring(markup)
     assert prune(tree) == count
     assert lxml.html.tostring(tree, encoding="unicode") == after
+
+
+def test_strip_unread_unwraps_what_trafilatura_unwraps_and_keeps_what_its_xpaths_read():
+    tree = lxml.html.fragment_fromstring(
+        '<div class="post" id="p1" style="color:red" data-component="x"><table><colgroup><col width="50"></colgroup>'
+        '<tbody><tr><td rowspan="2"><a href="/x" title="t" onclick="f()">link</a> <img src="a.png" alt="A"> '
+        '<abbr title="United Nations">UN</abbr> <font color="red">red</font></td></tr></tbody></table></div>')
+    strip_unread(tree)
+    assert lxml.html.tostring(tree, encoding="unicode") == (
+        '<div class="post" id="p1" style="color:red" data-component="x"><table><tr><td rowspan="2"><a>link</a> <img> '
+        'UN <font>red</font></td></tr></table></div>')
+
+
+def test_what_strip_unread_takes_changes_no_candidate(monkeypatch):
+    # Links, images, abbreviations and table sections all through the page, in the article and around it, and
+    # a listing that sends the page to readability's opinion and the default mode.
+    article = ("<p>Der <abbr title='Deutscher Wetterdienst'>DWD</abbr> meldet <a href='/frost' title='Frost'>Frost</a>"
+               " <img src='k.png' alt='Karte'> in der Nacht, <cite>sagt</cite> ein Sprecher.</p>"
+               "<table><thead><tr><th>Ort</th><th>Grad</th></tr></thead><tbody><tr><td>Kiel</td><td>-3</td></tr>"
+               "</tbody></table><p>Die Straßen sind glatt, Autofahrer sollen langsam fahren.</p>")
+    listing = "".join(f"<div class='teaser'><a href='/a{i}'><img src='{i}.jpg' alt='Bild {i}'></a>"
+                      f"<h3><a href='/a{i}'>Meldung {i} aus der Region</a></h3><p>Kurz gemeldet {i}.</p></div>"
+                      for i in range(30))
+    pages = [news_page(), news_page(article), f"<html><body>{NAV}<h1>Wetter</h1>{article}{listing}</body></html>"]
+    stripped = [extract(page) for page in pages]
+    monkeypatch.setattr("cleaner.stages.extract.strip_unread", lambda tree: None)
+    for doc, page in zip(stripped, pages):
+        whole = extract(page)
+        assert (doc.text, doc.meta) == (whole.text, whole.meta)
 
 
 def test_text_after_an_empty_inline_element_is_kept():
