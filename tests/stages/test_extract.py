@@ -20,11 +20,11 @@ from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, extractor, fold_page, page_blocks,
-                                     readability_opinion, render_text, split_at_page_gaps, unlayout_tables,
+                                     prose_chars, readability_opinion, render_text, split_at_page_gaps, unlayout_tables,
                                      strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty)
 from cleaner.stages.decode import decode
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
-from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT
+from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT, SENTENCE_ENDS, visible_chars
 
 from conftest import ROOT
 
@@ -136,6 +136,13 @@ def test_what_strip_unread_takes_changes_no_candidate(monkeypatch):
     for doc, page in zip(stripped, pages):
         whole = extract(page)
         assert (doc.text, doc.meta) == (whole.text, whole.meta)
+
+
+@given(st.text(alphabet=st.sampled_from("ab 。.!\n\t\u3000" + BLOCK_BREAK), max_size=60),
+       st.sampled_from(["\n", BLOCK_BREAK]))
+def test_prose_chars_counts_the_visible_characters_of_the_parts_that_end_a_sentence(text, separator):
+    assert prose_chars(text, separator) == sum(visible_chars(part) for part in text.split(separator)
+                                               if SENTENCE_ENDS.search(part))
 
 
 def test_text_after_an_empty_inline_element_is_kept():

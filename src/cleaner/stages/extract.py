@@ -445,7 +445,7 @@ def added_paragraphs(inner: str, outer: str) -> int:
 
 def prose_chars(text: str, separator: str = "\n") -> int:
     """Visible characters of the parts of ``text`` (split at ``separator``) that end a sentence somewhere."""
-    return sum(visible_chars(part) for part in text.split(separator) if SENTENCE_ENDS.search(part))
+    return visible_chars("\n".join(part for part in text.split(separator) if SENTENCE_ENDS.search(part)))
 
 
 def needs_default(precise: Candidate, visible_chars: int) -> bool:
