@@ -72,12 +72,8 @@ def _token_blocks(text: str) -> Iterator[tuple[int, int]]:
 
 def cjk_share(text: str) -> float:
     """Share of the non-space characters that are Han, kana or Hangul."""
-    return _share(_cjk_table(), code_points(text), visible_chars(text))
-
-
-def _share(table: np.ndarray, codes: np.ndarray, chars: int) -> float:
-    """Share of a text's ``chars`` non-space characters that ``table`` marks (``codes``: the text's code points)."""
-    return int(table[codes].sum()) / chars if chars else 0.0
+    n = visible_chars(text)
+    return int(_cjk_table()[code_points(text)].sum()) / n if n else 0.0
 
 
 def text_lines(text: str) -> list[str]:
@@ -192,7 +188,8 @@ def _symbol_table() -> np.ndarray:
 
 def symbol_ratio(text: str) -> float:
     """Share of the non-space characters that are symbols (Unicode categories S*: ★ © ¥ + | emoji...)."""
-    return _share(_symbol_table(), code_points(text), visible_chars(text))
+    n = visible_chars(text)
+    return int(_symbol_table()[code_points(text)].sum()) / n if n else 0.0
 
 
 @functools.cache
@@ -218,12 +215,11 @@ def quality_signals(text: str) -> dict[str, object]:
     words = token_arrays(tokens(text))
     code, score = language(text)
     dup_lines, dup_line_chars = duplicate_lines(lines)
-    codes, chars = code_points(text), visible_chars(text)  # once for the three signals that read them
     return {
         "language": code,
         "language_score": round(score, 4),
-        "chars": chars,
-        "cjk_share": round(_share(_cjk_table(), codes, chars), 4),
+        "chars": visible_chars(text),
+        "cjk_share": round(cjk_share(text), 4),
         "lines": len(lines),
         "mean_line_chars": round(mean_line_chars(lines), 2),
         "punct_line_share": round(punct_line_share(lines), 4),
@@ -232,7 +228,7 @@ def quality_signals(text: str) -> dict[str, object]:
         "top_2gram_char_frac": round(top_ngram_char_frac(words, 2), 4),
         "dup_5gram_char_frac": round(dup_ngram_char_frac(words, 5), 4),
         "dup_10gram_char_frac": round(dup_ngram_char_frac(words, 10), 4),
-        "symbol_ratio": round(_share(_symbol_table(), codes, chars), 4),
+        "symbol_ratio": round(symbol_ratio(text), 4),
         "emails": len(EMAIL.findall(text)) if "@" in text else 0,
         "phones": len(PHONE.findall(text)),
         "urls": len(URL.findall(text)) if "://" in text or "www." in text.lower() else 0,
