@@ -121,10 +121,25 @@ SLIDE = ("<h3>7. A lamp shaped like a lighthouse</h3><p>This little lamp turns a
          "buy a pack of four when you order it.</p>")
 
 
+# The same slide in Hindi, whose sentences end with a danda (।), not a full stop.
+SLIDE_HI = ("<p>यह छोटा दीपक अँधेरे गलियारे को रात में रोशनी से भर देता है। इसकी किरण धीरे-धीरे दीवारों पर घूमती है "
+            "और बच्चों के सोने पर इसकी रोशनी कम की जा सकती है। इसकी रोशनी गर्म और पीली है, इसलिए यह आँखों को चुभती "
+            "नहीं है। हमें यह इतना पसंद आया कि हमने बगीचे के शेड के लिए दूसरा भी खरीद लिया, जहाँ यह पूरी गर्मी छोटे "
+            "सौर पैनल से चलता है।</p><p>यह तीन रंगों में आता है और दो लोगों के रात के खाने से भी कम दाम का है, इसलिए "
+            "यह इस सूची के सबसे सस्ते उपहारों में से एक है। बैटरियाँ साथ नहीं आतीं, इसलिए ऑर्डर करते समय चार का एक "
+            "पैक भी ज़रूर खरीदें।</p>")
+
+
 @pytest.mark.parametrize("hiding", ['style="display:none"', "hidden", 'style="visibility:hidden"'])
 def test_prose_a_script_reveals_stays(hiding):
     doc = prepare(page(f"<p>Thirty gifts for people who have everything.</p><div {hiding}>{SLIDE}</div>"))
     assert "Its beam sweeps slowly round the walls" in body_text(doc)
+    assert doc.removed == []
+
+
+def test_prose_a_script_reveals_stays_in_a_script_with_its_own_full_stop():
+    doc = prepare(page(f"<p>हर किसी के लिए तीस उपहार।</p><div style='display:none'>{SLIDE_HI}</div>"))
+    assert "इसकी किरण धीरे-धीरे दीवारों पर घूमती है" in body_text(doc)
     assert doc.removed == []
 
 

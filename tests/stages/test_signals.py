@@ -33,6 +33,12 @@ def test_lines_mean_length_and_punctuation():
     assert s.punct_line_share(["他说：“好。”", "(see above.)", "no end"]) == pytest.approx(2 / 3)
 
 
+def test_a_line_ends_a_sentence_with_the_full_stop_of_its_script():
+    lines = ["यह एक वाक्य है।", "هل هذا سؤال؟", "یہ ایک جملہ ہے۔", "Սա նախադասություն է։", "ይህ ዓረፍተ ነገር ነው።",
+             "ဒါဟာ စာကြောင်း တစ်ကြောင်း ဖြစ်ပါတယ်။", "ប្រយោគនេះខ្លី។", "यह अधूरा"]
+    assert s.punct_line_share(lines) == pytest.approx(7 / 8)
+
+
 def test_duplicate_lines():
     frac, char_frac = s.duplicate_lines(s.text_lines(TEXT))
     assert frac == pytest.approx(1 / 4)

@@ -1,4 +1,5 @@
-"""nfkc: unicodedata's NFKC, by a faster path on text whose compatibility characters are full-width forms."""
+"""nfkc: unicodedata's NFKC, by a faster path on text whose compatibility characters are full-width forms; and
+where sentences end."""
 from __future__ import annotations
 
 import unicodedata
@@ -6,7 +7,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.text.chars import compatibility_forms, nfkc
+from cleaner.text.chars import SENTENCE_ENDS, compatibility_forms, nfkc
 
 # Full-width punctuation and letters, compatibility characters whose NFKC is more than one character or composes
 # with what follows (…, ①, ㍻, the half-width katakana ｶ before a half-width voiced mark ﾞ), combining marks, Hangul
@@ -33,3 +34,8 @@ def test_every_compatibility_form_is_replaced_by_its_nfkc_form():
     _, forms = compatibility_forms()
     assert "，" in forms and "\u3000" in forms and "…" in forms
     assert all(unicodedata.normalize("NFKC", form) == out for form, out in forms.items())
+
+
+def test_sentence_ends_in_every_script_with_a_full_stop_and_not_inside_numbers_or_names():
+    text = "It costs 3.5 dollars at example.com. 好。यह है। क्या? هل هذا؟ یہ ہے۔ Սա է։ ነው። ပါ။ ខ្លី។"
+    assert SENTENCE_ENDS.findall(text) == [".", "。", "।", "?", "؟", "۔", "։", "።", "။", "។"]

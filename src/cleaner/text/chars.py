@@ -21,11 +21,16 @@ ASSIGNED_PLANES = (range(0x40000), range(0xE0000, 0xE1000))
 HAN = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HAN_RANGES)
 #: Hiragana and katakana.
 KANA_RANGE = (0x3040, 0x30FF)
-#: Marks that end a sentence in Chinese, Japanese and Western text.
-SENTENCE_END = "。！？!?…"
+#: The full stops and question marks of scripts that have their own, which they use nowhere but at the end of a
+#: sentence: the danda and double danda of Hindi, Bengali and the other Indic scripts, the Arabic question mark,
+#: the Urdu full stop, the Armenian, Ethiopic, Myanmar, Khmer and Mongolian full stops, the Ethiopic question
+#: mark and the half-width Japanese full stop. (Thai and Lao end a sentence with a space alone.)
+SCRIPT_SENTENCE_END = "।॥؟۔։።፧။។៕᠃｡"
+#: Marks that end a sentence in Chinese, Japanese and Western text, and in the scripts above.
+SENTENCE_END = "。！？!?…" + SCRIPT_SENTENCE_END
 #: Where a sentence ends: a full stop before white space or a closing quote (not in 3.5 or example.com); the
-#: full-width marks always.
-SENTENCE_ENDS = re.compile(f"[。！？]|[.{SENTENCE_END}](?=[\\s\"”’»)]|$)")
+#: full-width marks and the other scripts' always.
+SENTENCE_ENDS = re.compile(f"[。！？{SCRIPT_SENTENCE_END}]|[.{SENTENCE_END}](?=[\\s\"”’»)]|$)")
 #: Bullet characters that start a list item.
 BULLETS = "•·▪◦‧∙●○◆◇■□►▶▸"
 #: Every white-space character: what ``str.isspace``, ``str.strip()`` and regex ``\\s`` match (Unicode 15).
