@@ -39,6 +39,11 @@ def test_a_line_ends_a_sentence_with_the_full_stop_of_its_script():
     assert s.punct_line_share(lines) == pytest.approx(7 / 8)
 
 
+def test_a_line_ends_a_sentence_inside_german_czech_and_polish_closing_quotes():
+    lines = ["Er sagte: „Das ist gut.“", "»Nein.«", "Ptala się: „Dlaczego?”", "‚Ja.‘", "„Ohne Ende“"]
+    assert s.punct_line_share(lines) == pytest.approx(4 / 5)
+
+
 def test_duplicate_lines():
     frac, char_frac = s.duplicate_lines(s.text_lines(TEXT))
     assert frac == pytest.approx(1 / 4)

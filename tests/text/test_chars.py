@@ -39,3 +39,4 @@ def test_every_compatibility_form_is_replaced_by_its_nfkc_form():
 def test_sentence_ends_in_every_script_with_a_full_stop_and_not_inside_numbers_or_names():
     text = "It costs 3.5 dollars at example.com. 好。यह है। क्या? هل هذا؟ یہ ہے۔ Սա է։ ነው። ပါ။ ខ្លី។"
     assert SENTENCE_ENDS.findall(text) == [".", "。", "।", "?", "؟", "۔", "։", "።", "။", "។"]
+    assert SENTENCE_ENDS.findall("Er sagte: „Gut.“ Sie: »Nein.« On: „Tak.” Ende") == [".", ".", "."]

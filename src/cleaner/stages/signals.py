@@ -17,7 +17,8 @@ from itertools import chain
 import numpy as np
 
 from ..document import Document
-from ..text.chars import HAN, SENTENCE_END, char_table, code_points, han_chars, unicode_chars, visible_chars
+from ..text.chars import (HAN, SENTENCE_CLOSERS, SENTENCE_END, char_table, code_points, han_chars, unicode_chars,
+                          visible_chars)
 from .base import Stage
 from .redact_pii import EMAIL, PHONE, URL
 
@@ -34,7 +35,6 @@ SCAN_BLOCK = 65_536
 _HASH_BASE = np.uint64(0x100000001B3)
 # A line ends a sentence when its last character, closing quotes and brackets aside, is one of these.
 LINE_END = SENTENCE_END + ".．"
-_CLOSERS = "\"'”’」』）)】》»"
 
 # Language ID reads this many characters at most: enough for a stable answer, bounded cost on long pages.
 LANGUAGE_SAMPLE_CHARS = 1000
@@ -89,7 +89,7 @@ def punct_line_share(lines: list[str]) -> float:
     """Share of lines whose last character (closing quotes and brackets aside) ends a sentence."""
     if not lines:
         return 0.0
-    ended = sum(1 for line in lines if (s := line.rstrip(_CLOSERS)) and s[-1] in LINE_END)
+    ended = sum(1 for line in lines if (s := line.rstrip(SENTENCE_CLOSERS)) and s[-1] in LINE_END)
     return ended / len(lines)
 
 

@@ -28,9 +28,12 @@ KANA_RANGE = (0x3040, 0x30FF)
 SCRIPT_SENTENCE_END = "।॥؟۔։።፧။។៕᠃｡"
 #: Marks that end a sentence in Chinese, Japanese and Western text, and in the scripts above.
 SENTENCE_END = "。！？!?…" + SCRIPT_SENTENCE_END
+#: Quotes and brackets that may close a sentence after its final mark: English, Chinese and Japanese ones, and
+#: the German, Czech and Polish closing quotes “ and ‘ (they open a quote in English), and « (German »…«).
+SENTENCE_CLOSERS = "\"'”’“‘»«」』）)】》"
 #: Where a sentence ends: a full stop before white space or a closing quote (not in 3.5 or example.com); the
 #: full-width marks and the other scripts' always.
-SENTENCE_ENDS = re.compile(f"[。！？{SCRIPT_SENTENCE_END}]|[.{SENTENCE_END}](?=[\\s\"”’»)]|$)")
+SENTENCE_ENDS = re.compile(f"[。！？{SCRIPT_SENTENCE_END}]|[.{SENTENCE_END}](?=[\\s{re.escape(SENTENCE_CLOSERS)}]|$)")
 #: Bullet characters that start a list item.
 BULLETS = "•·▪◦‧∙●○◆◇■□►▶▸"
 #: Every white-space character: what ``str.isspace``, ``str.strip()`` and regex ``\\s`` match (Unicode 15).

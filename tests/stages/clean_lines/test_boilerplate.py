@@ -210,6 +210,14 @@ def test_read_also_heading_in_other_languages_takes_its_headlines():
     assert out == [lines[0], lines[-1]]
 
 
+def test_a_sentence_in_german_quotes_ends_a_related_list():
+    lines = ["Der Rat hat am Dienstag den Haushalt für das nächste Jahr nach langer Debatte beschlossen.",
+             "Auch interessant:", "Neue Brücke eröffnet", "Stadtfest abgesagt",
+             "„Wir werden gegen den Beschluss klagen“, sagte die Opposition am Abend. „Das ist nicht das Ende.“"]
+    out, _ = apply(RelatedBlockRule, lines)
+    assert out == [lines[0], lines[-1]]
+
+
 @pytest.mark.parametrize("heading", ["Read more:", "See also", "Further reading"])
 def test_english_section_headings_that_articles_use_stay(heading):
     lines = [*ENGLISH, heading, "Mayor wins a second term", "Storm closes schools across the county"]

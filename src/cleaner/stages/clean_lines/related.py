@@ -33,8 +33,9 @@ from .rule import LineRule, line_keys
 
 BULLET = re.compile(rf"^\s*[{BULLETS}*]")
 SNIPPET_START = re.compile(r"^\s*(?:\.{3}|…(?!…))")
-# Closing marks that end a sentence (keys are NFKC: ！ and ？ are already ASCII).
-CLOSING_SENTENCE_END = tuple(SENTENCE_END + ".\"”’』」)]】")
+# Closing marks that end a sentence (keys are NFKC: ！ and ？ are already ASCII), “ and ‘ where German, Czech and
+# Polish close a quote.
+CLOSING_SENTENCE_END = tuple(SENTENCE_END + ".\"”’“‘』」)]】")
 
 HEADLINE_CHARS = 40     # a line this short without a final 。 or . reads like a headline
 SNIPPET_CHARS = 300     # list snippets are at most this long
