@@ -1,7 +1,9 @@
 """Quality signals: each one against a value worked out by hand."""
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import tracemalloc
 import unicodedata
 
@@ -101,20 +103,37 @@ def test_signals_never_raise_and_shares_stay_in_range(text):
         assert 0.0 <= got[name] <= 1.0, name
 
 
-@given(st.text(alphabet=st.sampled_from("ab 字,\n1é"), max_size=60), st.integers(1, 8))
+# Combining marks: an acute accent, a Devanagari vowel sign and virama, an Arabic vowel point, a Brahmi vowel sign.
+MARKS = "\u0301\u093f\u094d\u064e\U00011038"
+
+
+@given(st.text(alphabet=st.sampled_from("ab 字,\n1é" + MARKS), max_size=60), st.integers(1, 8))
 def test_tokens_found_in_blocks_are_the_tokens_of_the_whole_text(text, block):
     saved = s.TOKEN_BLOCK_CHARS
     s.TOKEN_BLOCK_CHARS = block  # tiny blocks, so that the cuts fall everywhere
     try:
-        assert list(s.tokens(text)) == s._TOKEN.findall(text)
+        assert list(s.tokens(text)) == s._token_patterns()[0].findall(text)
     finally:
         s.TOKEN_BLOCK_CHARS = saved
 
 
-@given(st.text(alphabet=st.sampled_from("ab1_é字한あ・ー。 ,\n-") | st.characters(), max_size=80))
-def test_tokens_are_cjk_characters_or_runs_of_other_word_characters(text):
+@functools.cache
+def all_marks() -> str:
+    return "".join(re.escape(chr(c)) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c))[0] == "M")
+
+
+@given(st.text(alphabet=st.sampled_from("ab1_é字한あ・ー。 ,\n-" + MARKS) | st.characters(), max_size=80))
+def test_tokens_are_cjk_characters_or_runs_of_other_word_characters_and_their_marks(text):
     # the definition, as the plain regex; the module's is the same tokens written letters-first
-    assert s._TOKEN.findall(text) == re.findall(rf"[{s.CJK}]|[^\W{s.CJK}]+", text)
+    definition = rf"[{s.CJK}]|[^\W{s.CJK}](?:[^\W{s.CJK}]|[{all_marks()}])*"
+    assert s._token_patterns()[0].findall(text) == re.findall(definition, text)
+
+
+def test_a_word_keeps_its_vowel_signs_and_accents():
+    text = "हिन्दी भाषा का विकास। مَرْحَبًا بِكُمْ cafe\u0301"
+    assert list(s.tokens(text)) == ["हिन्दी", "भाषा", "का", "विकास", "مَرْحَبًا", "بِكُمْ", "cafe\u0301"]
+    # a repeated Hindi phrase is a repeated bigram of words, not of the consonants between the vowel signs
+    assert s.top_ngram_char_frac(s.token_arrays(s.tokens("हिन्दी भाषा हिन्दी भाषा नई")), 2) == pytest.approx(20 / 22)
 
 
 def test_top_2gram_ties_go_to_the_first_ngram():

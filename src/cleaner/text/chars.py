@@ -65,18 +65,22 @@ def han_chars() -> list[str]:
 
 
 @functools.cache
-def unicode_chars(categories: tuple[str, ...]) -> str:
-    """Every assigned character whose Unicode category is, or starts with, one of ``categories``
-    (``("P", "Cc")``: all punctuation and the controls)."""
-    full = {c for c in categories if len(c) == 2}
-    major = {c for c in categories if len(c) == 1}
-    chars = []
+def _chars_by_category() -> dict[str, str]:
+    """Every assigned character, by its Unicode category: one pass over the planes for every caller."""
+    chars: dict[str, list[str]] = {}
     for plane in ASSIGNED_PLANES:
         for code in plane:
-            category = unicodedata.category(chr(code))
-            if category in full or category[0] in major:
-                chars.append(chr(code))
-    return "".join(chars)
+            char = chr(code)
+            chars.setdefault(unicodedata.category(char), []).append(char)
+    return {category: "".join(members) for category, members in chars.items()}
+
+
+@functools.cache
+def unicode_chars(categories: tuple[str, ...]) -> str:
+    """Every assigned character whose Unicode category is, or starts with, one of ``categories``
+    (``("P", "Cc")``: all punctuation and the controls), category by category."""
+    return "".join(members for category, members in _chars_by_category().items()
+                   if category in categories or category[0] in categories)
 
 
 def char_class(chars) -> str:
