@@ -202,20 +202,16 @@ def test_english_related_heading_takes_its_headlines_but_not_the_sentence_after(
     assert out == [*ENGLISH, after]
 
 
-def test_read_also_heading_in_other_languages_takes_its_headlines():
+@pytest.mark.parametrize("after", [
+    "Die Opposition kündigte an, gegen den Beschluss zu klagen.",
+    # a sentence that ends inside German closing quotes ends the list too
+    "„Wir werden gegen den Beschluss klagen“, sagte die Opposition am Abend. „Das ist nicht das Ende.“",
+])
+def test_read_also_heading_in_other_languages_takes_its_headlines(after):
     lines = ["Der Rat hat am Dienstag den Haushalt für das nächste Jahr nach langer Debatte beschlossen.",
-             "Auch interessant:", "Neue Brücke eröffnet", "Stadtfest abgesagt",
-             "Die Opposition kündigte an, gegen den Beschluss zu klagen."]
+             "Auch interessant:", "Neue Brücke eröffnet", "Stadtfest abgesagt", after]
     out, _ = apply(RelatedBlockRule, lines)
-    assert out == [lines[0], lines[-1]]
-
-
-def test_a_sentence_in_german_quotes_ends_a_related_list():
-    lines = ["Der Rat hat am Dienstag den Haushalt für das nächste Jahr nach langer Debatte beschlossen.",
-             "Auch interessant:", "Neue Brücke eröffnet", "Stadtfest abgesagt",
-             "„Wir werden gegen den Beschluss klagen“, sagte die Opposition am Abend. „Das ist nicht das Ende.“"]
-    out, _ = apply(RelatedBlockRule, lines)
-    assert out == [lines[0], lines[-1]]
+    assert out == [lines[0], after]
 
 
 @pytest.mark.parametrize("heading", ["Read more:", "See also", "Further reading"])
