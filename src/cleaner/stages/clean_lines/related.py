@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from ...document import Document
-from ...text.chars import BULLETS, SENTENCE_END
+from ...text.chars import BULLETS, SCRIPT_SENTENCE_END, SENTENCE_END
 from .rule import LineRule, line_keys
 
 BULLET = re.compile(rf"^\s*[{BULLETS}*]")
@@ -45,7 +45,7 @@ TEASER_GAP = 2          # a teaser has another teaser or a date this many lines 
 
 
 # A short line ending in a full stop is a sentence, not a headline (headlines end without one, or cut "...").
-FULL_STOP = re.compile(r"(?:。|(?<!\.)\.)$")
+FULL_STOP = re.compile(rf"(?:[。{SCRIPT_SENTENCE_END}]|(?<!\.)\.)$")
 
 
 def ends_sentence(key: str) -> bool:
