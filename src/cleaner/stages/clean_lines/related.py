@@ -37,7 +37,7 @@ SNIPPET_START = re.compile(r"^\s*(?:\.{3}|…(?!…))")
 # Polish close a quote.
 CLOSING_SENTENCE_END = tuple(SENTENCE_END + ".\"”’“‘』」)]】")
 
-HEADLINE_CHARS = 40     # a line this short without a final 。 or . reads like a headline
+HEADLINE_CHARS = 40     # a line this short without a final full stop (FULL_STOP) reads like a headline
 SNIPPET_CHARS = 300     # list snippets are at most this long
 MAX_DATE_GAP = 3        # lines between two dates of one list (headline, snippet, maybe a source line)
 MIN_RUN_DATES = 3       # dates (or dated rows) in a heading-less list
