@@ -1,4 +1,5 @@
 """ExtractStage and the whole of clean_html on pages: what comes out, what must not, and how well."""
+import copy
 import html
 import importlib.util
 import json
@@ -485,13 +486,39 @@ def test_readability_opinion_is_what_trafilatura_non_fast_mode_makes(realworld, 
     doc = Document(raw=decode((realworld / "extraction" / page / "page.html").read_bytes(), {})[0])
     PrepareHtmlStage(Config()).process(doc)
     tree = doc.tree
+    page_tree = copy.deepcopy(tree)
     options = extractor(None, favor_precision=True, include_comments=comments, fast=True)
-    result = trafilatura.bare_extraction(tree, options=options)
-    fast = Candidate("fast", "") if result is None else Candidate("fast", "", result.body, result.raw_text)
+    fast = ExtractStage._trafilatura("fast", tree, options, fold_page(page_blocks(tree)))  # the run before it
     _, text = readability_opinion(fast, tree, options)
-    full = trafilatura.bare_extraction(tree, options=extractor(None, favor_precision=True, include_comments=comments))
+    full = trafilatura.bare_extraction(page_tree,
+                                       options=extractor(None, favor_precision=True, include_comments=comments))
     assert text == full.raw_text
     assert len(text) > 2 * len(fast.raw_text)
+
+
+@pytest.mark.parametrize("comments", [False, True])
+def test_the_candidates_share_the_tree_and_each_gets_what_bare_extraction_gets(comments):
+    # ExtractStage._trafilatura hands the tree itself to trafilatura's extraction sequence (bare_extraction would
+    # copy it first). The sequence prunes infinite-scroll containers from it in place, as every later candidate's
+    # sequence does first, so the default mode after precision mode still gets the text of a fresh tree.
+    story = "<p>The council voted on Tuesday to extend the night bus service to the eastern suburbs.</p>" * 6
+    appended = "".join(f"<article><h2>Next story {i}</h2><p>Read the next story about the city, number {i}.</p>"
+                       f"</article>" for i in range(5))
+    thread = "<div class='comments'><p>A reader wrote that the buses are always late.</p></div>"
+    page = (f"<html><body><h1>Night buses</h1><article>{story}</article>"
+            f"<div class='infinite-scroll'>{appended}</div>{thread}</body></html>")
+    tree = parse_html(page, 400)
+    folded = fold_page(page_blocks(tree))
+    precision = extractor(None, favor_precision=True, include_comments=comments, fast=True)
+    default = extractor(None, include_comments=comments, fast=True)
+    expected = [trafilatura.bare_extraction(copy.deepcopy(tree), options=options).raw_text
+                for options in (precision, default)]
+
+    got = [ExtractStage._trafilatura("p", tree, precision, folded).raw_text,
+           ExtractStage._trafilatura("d", tree, default, folded).raw_text]
+
+    assert got == expected and "council voted" in got[0]
+    assert not tree.xpath("//div[@class='infinite-scroll']")  # pruned in place: the case the test is about
 
 
 def test_max_doc_chars_is_checked_against_the_extracted_text_not_the_markup():

@@ -42,10 +42,10 @@ import trafilatura
 from htmldate import find_date
 from lxml import etree
 from trafilatura import metadata as trafilatura_metadata
+from trafilatura.core import trafilatura_sequence
 from trafilatura.external import compare_extraction
-from trafilatura.htmlprocessing import prune_unwanted_nodes, tree_cleaning
+from trafilatura.htmlprocessing import tree_cleaning
 from trafilatura.settings import Extractor, set_date_params
-from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 from ..document import Document
 from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS, SENTENCE_ENDS, visible_chars, without_space
@@ -491,16 +491,13 @@ def readability_opinion(fast: Candidate, tree: etree._Element, options: Extracto
     comparison) with readability's, and with jusText's when the text is short.
 
     This is what its non-fast mode does after extracting, without extracting again: half the cost of a
-    non-fast run. The comparison reads the page as trafilatura's extraction sequence hands it over
-    (infinite-scroll containers pruned, and comment sections when comments are off). A non-fast extraction
-    would also prune teaser blocks that the fast one keeps; on the 406 shared pages that changed no text.
+    non-fast run. The comparison reads the page as trafilatura's extraction sequence hands it over, which is
+    how ``fast``'s run left ``tree`` (:meth:`ExtractStage._trafilatura`). A non-fast extraction would also
+    prune teaser blocks that the fast one keeps; on the 406 shared pages that changed no text.
     """
-    raw = prune_unwanted_nodes(copy(tree), RAW_TREE_PRUNE_XPATH)
-    if not options.comments:
-        raw = prune_unwanted_nodes(raw, REMOVE_COMMENTS_AND_LISTS_XPATH)
     body = fast.body if fast.body is not None else etree.Element("body")
-    try:
-        return compare_extraction(tree_cleaning(copy(raw), options), raw, body, fast.raw_text, options)
+    try:  # both trees are the comparison's to change
+        return compare_extraction(tree_cleaning(copy(tree), options), copy(tree), body, fast.raw_text, options)
     except (TypeError, ValueError):  # what bare_extraction catches from these steps: the fast extraction stands
         return body, fast.raw_text
 
@@ -555,12 +552,17 @@ class ExtractStage(Stage):
 
     @classmethod
     def _trafilatura(cls, name: str, tree: etree._Element, options: Extractor, folded_page: str) -> Candidate:
-        # bare_extraction copies a tree it is given, so doc.tree stays whole for the other candidates. With
-        # output_format "txt" it leaves the body tree unrendered: render_text does that.
-        result = trafilatura.bare_extraction(tree, options=options)
-        if result is None or result.body is None:
+        """What ``bare_extraction`` runs with these options, without its copy of the whole tree (2% of
+        ``clean_html``'s time on the shared pages): its steps copy the tree before they change it, except
+        for the first, which prunes from ``tree`` in place what every candidate prunes first (infinite-scroll
+        containers, trafilatura's ``RAW_TREE_PRUNE_XPATH``, and comment sections when comments are off, of which
+        the tree then holds none: :data:`_COMMENT_SECTIONS`). With output format "txt" the body tree comes back
+        unrendered: render_text does that."""
+        try:
+            body, raw_text, _, _ = trafilatura_sequence(tree, options, options.url)
+        except (TypeError, ValueError):  # what bare_extraction catches: no text
             return Candidate(name, "")
-        return cls._candidate(name, result.body, result.raw_text, folded_page)
+        return cls._candidate(name, body, raw_text, folded_page) if raw_text else Candidate(name, "")
 
     @staticmethod
     def _candidate(name: str, body: etree._Element, raw_text: str, folded_page: str) -> Candidate:
