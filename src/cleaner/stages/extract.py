@@ -552,7 +552,7 @@ class ExtractStage(Stage):
 
     @classmethod
     def _trafilatura(cls, name: str, tree: etree._Element, options: Extractor, folded_page: str) -> Candidate:
-        """What ``bare_extraction`` runs with these options, without its copy of the whole tree (2% of
+        """What ``bare_extraction`` runs with these options, without its copy of the whole tree (1% of
         ``clean_html``'s time on the shared pages): its steps copy the tree before they change it, except
         for the first, which prunes from ``tree`` in place what every candidate prunes first (infinite-scroll
         containers, trafilatura's ``RAW_TREE_PRUNE_XPATH``, and comment sections when comments are off, of which
