@@ -76,9 +76,10 @@ def tokens(text: str) -> Iterator[str]:
 
 def _token_blocks(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of the blocks :func:`tokens` reads, at least one."""
+    no_token = _token_patterns()[1]
     start = 0
     while True:
-        cut = _token_patterns()[1].search(text, start + TOKEN_BLOCK_CHARS)
+        cut = no_token.search(text, start + TOKEN_BLOCK_CHARS)
         end = cut.start() if cut else len(text)
         yield start, end
         if end >= len(text):

@@ -21,11 +21,12 @@ ASSIGNED_PLANES = (range(0x40000), range(0xE0000, 0xE1000))
 HAN = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HAN_RANGES)
 #: Hiragana and katakana.
 KANA_RANGE = (0x3040, 0x30FF)
-#: The full stops and question marks of scripts that have their own, which they use nowhere but at the end of a
-#: sentence: the danda and double danda of Hindi, Bengali and the other Indic scripts, the Arabic question mark,
-#: the Urdu full stop, the Armenian, Ethiopic, Myanmar, Khmer and Mongolian full stops, the Ethiopic question
-#: mark and the half-width Japanese full stop. (Thai and Lao end a sentence with a space alone.)
-SCRIPT_SENTENCE_END = "।॥؟۔։።፧။។៕᠃｡"
+#: The full stops of scripts that have their own, which they use nowhere but at the end of a sentence: the danda
+#: and double danda of Hindi, Bengali and the other Indic scripts, the Urdu, Armenian, Ethiopic, Myanmar, Khmer and
+#: Mongolian full stops and the half-width Japanese one. (Thai and Lao end a sentence with a space alone.)
+SCRIPT_FULL_STOPS = "।॥۔։።။។៕᠃｡"
+#: The question marks of those scripts: the Arabic one (also Persian and Urdu) and the Ethiopic one.
+SCRIPT_SENTENCE_END = SCRIPT_FULL_STOPS + "؟፧"
 #: Marks that end a sentence in Chinese, Japanese and Western text, and in the scripts above.
 SENTENCE_END = "。！？!?…" + SCRIPT_SENTENCE_END
 #: Quotes and brackets that may close a sentence after its final mark: English, Chinese and Japanese ones, and

@@ -15,7 +15,7 @@ from cleaner.stages.clean_lines import CleanLinesStage
 from cleaner.stages.clean_lines.disclaimer import DisclaimerRule
 from cleaner.stages.clean_lines.images import ImagePlaceholderRule
 from cleaner.stages.clean_lines.navigation import TOKEN_SEPARATORS, NavigationRule, menu_items
-from cleaner.stages.clean_lines.related import RelatedBlockRule
+from cleaner.stages.clean_lines.related import FULL_STOP, RelatedBlockRule
 from cleaner.stages.clean_lines.repeated import RepeatedLineRule
 from cleaner.stages.clean_lines.rulefile import RuleFileError, load_rules
 from cleaner.stages.clean_lines.table import TableMarkupRule
@@ -200,6 +200,13 @@ def test_english_related_heading_takes_its_headlines_but_not_the_sentence_after(
     for after in ("The mayor said the vote was fair.", "मेयर ने कहा कि मतदान निष्पक्ष था।"):  # a full stop of any script
         out, _ = apply(RelatedBlockRule, [*ENGLISH, heading, *items, after])
         assert out == [*ENGLISH, after]
+
+
+def test_a_short_line_ends_a_sentence_with_a_full_stop_of_any_script_but_a_headline_may_ask_a_question():
+    for sentence in ("The mayor won.", "市长连任。", "मेयर जीते।", "میئر جیت گئے۔", "ከንቲባው አሸነፉ።", "မြို့တော်ဝန် နိုင်သည်။"):
+        assert FULL_STOP.search(sentence), sentence
+    for headline in ("Who won the vote?", "من فاز بالانتخابات؟", "ማን አሸነፈ፧", "Mayor wins...", "Mayor wins"):
+        assert not FULL_STOP.search(headline), headline
 
 
 @pytest.mark.parametrize("after", [

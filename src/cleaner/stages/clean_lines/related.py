@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from ...document import Document
-from ...text.chars import BULLETS, SCRIPT_SENTENCE_END, SENTENCE_END
+from ...text.chars import BULLETS, SCRIPT_FULL_STOPS, SENTENCE_END
 from .rule import LineRule, line_keys
 
 BULLET = re.compile(rf"^\s*[{BULLETS}*]")
@@ -44,8 +44,9 @@ MIN_RUN_DATES = 3       # dates (or dated rows) in a heading-less list
 TEASER_GAP = 2          # a teaser has another teaser or a date this many lines away (headline in between)
 
 
-# A short line ending in a full stop is a sentence, not a headline (headlines end without one, or cut "...").
-FULL_STOP = re.compile(rf"(?:[。{SCRIPT_SENTENCE_END}]|(?<!\.)\.)$")
+# A short line ending in a full stop is a sentence, not a headline (headlines end without one, or cut "...", or
+# ask a question, in any script).
+FULL_STOP = re.compile(rf"(?:[。{SCRIPT_FULL_STOPS}]|(?<!\.)\.)$")
 
 
 def ends_sentence(key: str) -> bool:
