@@ -22,7 +22,8 @@ from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, extractor, fold_page, page_blocks,
                                      prose_chars, readability_opinion, render_text, split_at_page_gaps, unlayout_tables,
-                                     strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty)
+                                     strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty,
+                                     wrap_loose_runs)
 from cleaner.stages.decode import decode
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT, SENTENCE_ENDS, visible_chars
@@ -108,6 +109,34 @@ def test_empty_elements_go_as_trafilatura_would_delete_them_but_keep_the_text_af
     tree = lxml.html.fragment_fromstring(markup)
     assert prune(tree) == count
     assert lxml.html.tostring(tree, encoding="unicode") == after
+
+
+@pytest.mark.parametrize("markup, count, after", [
+    # text after a block, with the inline elements around it, up to the next block
+    ('<div><p>A.</p><div>figure</div>Loose <a>link</a> text<br>goes on.<p></p><p>B.</p></div>', 1,
+     '<div><p>A.</p><div>figure</div><p>Loose <a>link</a> text<br>goes on.</p><p></p><p>B.</p></div>'),
+    # before the first block, and after an inline element that opens the run
+    ('<section><b>Lead</b> in bold, then text.<p>A.</p>Last words.</section>', 2,
+     '<section><p><b>Lead</b> in bold, then text.</p><p>A.</p><p>Last words.</p></section>'),
+    # a run of inline elements alone, loose punctuation, and loose text in a container without a paragraph stay
+    ('<div><p>A.</p><a>Teaser</a> <b>headline</b><p>B.</p> | <div><div>x</div>loose<div>y</div></div></div>', 0,
+     '<div><p>A.</p><a>Teaser</a> <b>headline</b><p>B.</p> | <div><div>x</div>loose<div>y</div></div></div>'),
+])
+def test_loose_text_among_paragraphs_is_wrapped_in_a_paragraph(markup, count, after):
+    tree = lxml.html.fragment_fromstring(markup)
+    assert wrap_loose_runs(tree) == count
+    assert lxml.html.tostring(tree, encoding="unicode") == after
+
+
+def test_a_paragraph_of_loose_text_after_a_figure_comes_out_in_its_place():
+    first, then = ([f"<p>Paragraph {i} of the story tells what {when} in the town, and who said what about it.</p>"
+                    for i in range(3)] for when in ("happened first", "happened next"))
+    loose = "The council has rules for the market but none for its <a href='/fines'>fines</a>, a spokesman said."
+    page = (f"<html><body><h1>Market day</h1><div class='story'>{''.join(first)}<div class='figure'><img src='m.jpg'>"
+            f"<p class='caption'>The market</p></div>{loose}<p></p>{''.join(then)}</div></body></html>")
+    lines = cleaner.clean_html(page).text.splitlines()
+    at = lines.index("The council has rules for the market but none for its fines, a spokesman said.")
+    assert lines[at - 1] == "Paragraph 2 of the story tells what happened first in the town, and who said what about it."
 
 
 def test_strip_unread_unwraps_what_trafilatura_unwraps_and_keeps_what_its_xpaths_read():
@@ -250,6 +279,26 @@ def test_render_text_adds_no_list_markers_and_breaks_lines():
         "<body><head>标题</head><p>第一段<hi>粗体</hi>文字<lb/>换行后</p>"
         "<list><item>列表一</item><item>列表二</item></list><quote>引用</quote><graphic src='x'/></body>")
     assert render_text(body) == "标题\n第一段粗体文字\n换行后\n列表一\n列表二\n引用"
+
+
+def test_render_text_reads_a_line_break_in_a_paragraph_as_white_space_but_keeps_those_of_code_and_quotes():
+    body = etree.fromstring("<body><p>A paragraph the\nsource wraps<lb/>after a break</p><code>x = 1\ny = 2</code>"
+                            "<quote>verse one\nverse two</quote></body>")
+    assert render_text(body) == "A paragraph the source wraps\nafter a break\nx = 1\ny = 2\nverse one\nverse two"
+    assert render_text(etree.fromstring("<body><p>one\ntwo</p></body>"), keep_breaks=True) == "one\ntwo"
+
+
+def test_a_paragraph_the_source_wraps_comes_out_as_its_lines_on_screen_and_preformatted_text_keeps_its_lines():
+    # trafilatura passes the source's line breaks on in a paragraph that holds a <br>
+    wrapped = ("The Mercurial version control tool was first released in April 2005\n(the same month that Git was "
+               "initially released).<br>Version 1.0 came out\nin March 2008, and the port took {}.")
+    page = (f"<html><body><article><h1>Porting</h1><p>{wrapped.format('years')}</p><pre>$ hg version\nMercurial 6.1"
+            f"</pre><p>{wrapped.format('a decade')}</p></article></body></html>")
+    lines = extract(page).text.splitlines()
+    at = lines.index("Version 1.0 came out in March 2008, and the port took years.")
+    assert lines[at - 1:at + 3] == [
+        "The Mercurial version control tool was first released in April 2005 (the same month that Git was initially "
+        "released).", "Version 1.0 came out in March 2008, and the port took years.", "$ hg version", "Mercurial 6.1"]
 
 
 @pytest.mark.parametrize("block", [
@@ -653,6 +702,20 @@ def test_page_blocks_is_the_text_of_the_page_with_breaks_only_added(markup):
     except errors.Rejected:
         return
     assert page_blocks(tree).replace(BLOCK_BREAK, "") == text_of(tree)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(pages().map(lambda page: page[0]), _SOUP))
+def test_wrapping_loose_runs_keeps_the_text_and_is_done_once(markup):
+    assume(markup.strip() and looks_like_markup(markup))
+    try:
+        tree = parse_html(markup, Config().max_depth)
+    except errors.Rejected:
+        return
+    text = text_of(tree)
+    wrap_loose_runs(tree)
+    assert text_of(tree) == text
+    assert wrap_loose_runs(tree) == 0
 
 
 _REAL_PAGE = ROOT.parent / "shared" / "realworld" / "extraction" / "readability__heise" / "page.html"

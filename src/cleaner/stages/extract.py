@@ -28,7 +28,9 @@ Tables used for layout (old portals and forums put the whole page in nested tabl
 plain blocks first, so that trafilatura can separate the post from the frame around it and the text
 comes out as paragraphs instead of ``| a | b |`` rows. A heading's permalink anchor (a link to the
 heading itself) is unwrapped too: with it precision mode reads the heading as a link and drops it. So is an
-empty inline element with text after it, which precision mode deletes together with that text.
+empty inline element with text after it, which precision mode deletes together with that text. Loose text
+among paragraphs (a paragraph after a figure, outside any element) is wrapped in a paragraph, which precision
+mode would otherwise drop.
 """
 from __future__ import annotations
 
@@ -84,6 +86,7 @@ _TABLE_ATTRIBUTES = ("style", "width", "height", "align", "valign", "colspan", "
 _BLOCKS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "row", "tr", "div", "lb"})
 _CELLS = frozenset({"cell", "td", "th"})
 _SKIPPED = frozenset({"graphic"})
+_VERBATIM = frozenset({"code", "quote"})  # their line breaks are the page's (trafilatura makes both of pre)
 _INVISIBLE = {ord(c): None for c in INVISIBLE_HINTS}
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE_HINTS}]")  # on a whole page: 15x faster than str.translate
 # Controls and invisible hints go, a carriage return stays (a line break), a tab becomes a space.
@@ -191,6 +194,55 @@ def strip_unread(tree: etree._Element) -> None:
     etree.strip_attributes(tree, *UNREAD_ATTRIBUTES)
 
 
+# Elements a browser starts on a new line (and the row of a table, whose cells render_text keeps on one line),
+# and the JSON-LD script, which is no part of the text around it.
+BLOCK_TAGS = ("address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "div", "dl",
+              "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+              "main", "nav", "ol", "p", "pre", "script", "section", "summary", "table", "tr", "ul")
+# Elements whose children a browser lays out one below the other, and which hold paragraphs on article pages.
+_CONTAINERS = ("article", "body", "center", "div", "form", "main", "section", "td", "th")
+# ... those holding loose text and a paragraph, found from the paragraphs: one pass over the tree, not one a tag.
+_PARAGRAPH_CONTAINERS = etree.XPath("//p/parent::*[" + " or ".join(f"self::{tag}" for tag in _CONTAINERS)
+                                    + "][text()[normalize-space()]][p[normalize-space()]]")
+_RUN_ENDS = frozenset(BLOCK_TAGS) - {"br"}  # a line break is part of a paragraph
+
+
+def wrap_loose_runs(tree: etree._Element) -> int:
+    """Wrap in a ``p`` each run of loose text in a container whose children include a paragraph: text that
+    sits directly in the container, with the inline elements around it, up to the blocks on either side.
+    Returns how many runs.
+
+    A browser shows such a run as a paragraph of its own (CSS calls it an anonymous block box), but
+    trafilatura's precision mode drops text that no element holds: a paragraph after a figure, a sentence
+    between two lists. A run of inline elements alone (a link between paragraphs: a teaser, a share box)
+    is an element trafilatura judges already, and stays as it is. Only among paragraphs: in a container of
+    loose text without any, trafilatura reads the divs instead, and one paragraph wrapped there would make
+    it read paragraphs only and drop the rest of the loose text.
+    """
+    wrapped = 0
+    for parent in _PARAGRAPH_CONTAINERS(tree):
+        run: list[etree._Element] = []
+        text, before = parent.text, None  # the run's leading text, and the block it follows (None: the start)
+        for child in [*parent, None]:
+            if child is not None and child.tag not in _RUN_ENDS:
+                run.append(child)
+                continue
+            if any(ch.isalnum() for ch in "".join([text or "", *(e.tail or "" for e in run)])):
+                p = parent.makeelement("p")  # of the tree's element class, as trafilatura expects
+                p.text = text
+                p.extend(run)
+                if before is None:
+                    parent.text = None
+                    parent.insert(0, p)
+                else:
+                    before.tail = None
+                    before.addnext(p)
+                wrapped += 1
+            if child is not None:
+                run, text, before = [], child.tail, child
+    return wrapped
+
+
 # Links from a heading to itself: the permalink anchor ("#", "¶") that blogs and documentation put in every
 # heading. trafilatura's precision mode reads a heading with a link as a link and drops it.
 _HEADING_ANCHORS = etree.XPath("//a[starts-with(@href, '#')][ancestor::h1 or ancestor::h2 or ancestor::h3"
@@ -239,21 +291,26 @@ def drop_empty(tree: etree._Element) -> int:
     return len(empty)
 
 
-def render_text(body: etree._Element) -> str:
+def render_text(body: etree._Element, keep_breaks: bool = False) -> str:
     """trafilatura's output tree as plain paragraphs, one per line, white space within a line folded.
 
     Unlike trafilatura's own text output this adds nothing the page does not show: no list markers,
-    no table pipes (cells of a row are separated by a tab), no soft hyphens or zero-width spaces.
+    no table pipes (cells of a row are separated by a tab), no soft hyphens or zero-width spaces. A line
+    break in the text is white space, as a browser shows it (a paragraph the page's source wraps is one
+    line), except in code and quotes, which trafilatura also makes of preformatted text, and everywhere
+    with ``keep_breaks`` (trafilatura's baseline, which separates paragraphs with them).
     """
     lines: list[str] = []
     current: list[str] = []
 
-    def add(text: str | None) -> None:
+    def add(text: str | None, verbatim: bool) -> None:
         if text:  # a tab in the output only ever separates cells; other control characters are never shown
-            current.append(text.translate(_CONTROL_CHARS) if _HAS_CONTROL_CHARS.search(text) else text)
+            if _HAS_CONTROL_CHARS.search(text):
+                text = text.translate(_CONTROL_CHARS)
+            current.append(text if verbatim else text.replace("\n", " "))
 
     def flush() -> None:
-        for line in "".join(current).split("\n"):  # the baseline keeps source line breaks inside a paragraph
+        for line in "".join(current).split("\n"):
             if "\t" in line:
                 line = "\t".join(cell for cell in (" ".join(cell.split()) for cell in line.split("\t")) if cell)
             else:
@@ -262,25 +319,26 @@ def render_text(body: etree._Element) -> str:
                 lines.append(line)
         current.clear()
 
-    def walk(element: etree._Element) -> None:
+    def walk(element: etree._Element, verbatim: bool) -> None:
         tag = element.tag
+        inside = verbatim or tag in _VERBATIM
         if tag in _BLOCKS:
             flush()
-            add(element.text)
+            add(element.text, inside)
             for child in element:
-                walk(child)
+                walk(child, inside)
             flush()
         elif tag not in _SKIPPED:
             if tag in _CELLS and element.getprevious() is not None:
                 current.append("\t")
-            add(element.text)
+            add(element.text, inside)
             for child in element:
-                walk(child)
-        add(element.tail)
+                walk(child, inside)
+        add(element.tail, verbatim)
 
-    add(body.text)
+    add(body.text, keep_breaks)
     for child in body:
-        walk(child)
+        walk(child, keep_breaks)
     flush()
     return "\n".join(lines)
 
@@ -291,11 +349,6 @@ def _folded(text: str) -> tuple[str, list[int]]:
     return "".join(text[i] for i in positions), positions
 
 
-# Elements a browser starts on a new line (and the row of a table, whose cells render_text keeps on one line),
-# and the JSON-LD script, which is no part of the text around it.
-BLOCK_TAGS = ("address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details", "div", "dl",
-              "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-              "main", "nav", "ol", "p", "pre", "script", "section", "summary", "table", "tr", "ul")
 # A noncharacter: never in the text of a page.
 BLOCK_BREAK = "\ufdd0"
 # The document's text with BLOCK_BREAK around every block element, in libxslt: half the time of marking the
@@ -520,6 +573,7 @@ class ExtractStage(Stage):
         visible = len(folded_page) - folded_page.count(BLOCK_BREAK) - sum(len(fold_page(s)) for s in scripts)
         etree.strip_elements(tree, *PRUNED, with_tail=False)
         unlayout_tables(tree)
+        wrap_loose_runs(tree)
         unlink_heading_anchors(tree)
         strip_unread(tree)
         unwrap_empty_inline(tree)
@@ -541,7 +595,7 @@ class ExtractStage(Stage):
                 chosen, reason = choose(precise, default, visible, tree)
         if chosen.chars < self.config.min_extracted_chars:
             body, _, _ = trafilatura.baseline(tree)
-            fallback = render_text(body)
+            fallback = render_text(body, keep_breaks=True)
             if visible_chars(fallback) > chosen.chars:
                 chosen = Candidate("trafilatura-baseline", fallback)
                 reason = f"the others kept under {self.config.min_extracted_chars} characters"
