@@ -288,6 +288,23 @@ def test_render_text_reads_a_line_break_in_a_paragraph_as_white_space_but_keeps_
     assert render_text(etree.fromstring("<body><p>one\ntwo</p></body>"), keep_breaks=True) == "one\ntwo"
 
 
+def test_code_in_a_sentence_stays_in_its_line_and_a_block_of_code_keeps_its_own():
+    body = etree.fromstring("<body><p>Call <code>print()</code> via <code>from __future__ import x</code>.</p>"
+                            "<list><item>what can we <code>import</code>?</item></list>"
+                            "<code>import os\nimport sys</code><p>Run <code>a\nb</code></p></body>")
+    assert render_text(body) == ("Call print() via from __future__ import x.\nwhat can we import?\n"
+                                 "import os\nimport sys\nRun\na\nb")
+
+
+def test_a_sentence_with_code_in_it_comes_out_as_one_line():
+    page = ("<html><body><article><h1>Interning</h1><p>The lower level use of the <code>id</code> function shows how "
+            "Python interns small integers.</p><p>The <code>ctypes</code> module then writes to that memory, which "
+            "changes what every small integer means.</p></article></body></html>")
+    assert extract(page).text.splitlines()[-2:] == [
+        "The lower level use of the id function shows how Python interns small integers.",
+        "The ctypes module then writes to that memory, which changes what every small integer means."]
+
+
 def test_a_paragraph_the_source_wraps_comes_out_as_its_lines_on_screen_and_preformatted_text_keeps_its_lines():
     # trafilatura passes the source's line breaks on in a paragraph that holds a <br>
     wrapped = ("The Mercurial version control tool was first released in April 2005\n(the same month that Git was "

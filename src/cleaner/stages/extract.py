@@ -87,6 +87,7 @@ _BLOCKS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "row
 _CELLS = frozenset({"cell", "td", "th"})
 _SKIPPED = frozenset({"graphic"})
 _VERBATIM = frozenset({"code", "quote"})  # their line breaks are the page's (trafilatura makes both of pre)
+_PHRASING = frozenset({"p", "head", "item", "cell", "td", "th", "hi", "ref", "del"})  # hold text, not blocks
 _INVISIBLE = {ord(c): None for c in INVISIBLE_HINTS}
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE_HINTS}]")  # on a whole page: 15x faster than str.translate
 # Controls and invisible hints go, a carriage return stays (a line break), a tab becomes a space.
@@ -291,11 +292,19 @@ def drop_empty(tree: etree._Element) -> int:
     return len(empty)
 
 
+def _inline_code(code: etree._Element) -> bool:
+    """Whether a ``code`` element of trafilatura's output is a word or two of code in a sentence (its ``<code>``
+    in a paragraph, a list item or a heading), not a block of code (its ``<pre>``)."""
+    parent = code.getparent()
+    return parent is not None and parent.tag in _PHRASING and "\n" not in "".join(code.itertext()).strip()
+
+
 def render_text(body: etree._Element, keep_breaks: bool = False) -> str:
     """trafilatura's output tree as plain paragraphs, one per line, white space within a line folded.
 
     Unlike trafilatura's own text output this adds nothing the page does not show: no list markers,
-    no table pipes (cells of a row are separated by a tab), no soft hyphens or zero-width spaces. A line
+    no table pipes (cells of a row are separated by a tab), no soft hyphens or zero-width spaces, and code in
+    a sentence stays in its line (:func:`_inline_code`). A line
     break in the text is white space, as a browser shows it (a paragraph the page's source wraps is one
     line), except in code and quotes, which trafilatura also makes of preformatted text, and everywhere
     with ``keep_breaks`` (trafilatura's baseline, which separates paragraphs with them).
@@ -322,7 +331,7 @@ def render_text(body: etree._Element, keep_breaks: bool = False) -> str:
     def walk(element: etree._Element, verbatim: bool) -> None:
         tag = element.tag
         inside = verbatim or tag in _VERBATIM
-        if tag in _BLOCKS:
+        if tag in _BLOCKS and not (tag == "code" and _inline_code(element)):
             flush()
             add(element.text, inside)
             for child in element:
