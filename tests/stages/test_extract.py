@@ -23,7 +23,7 @@ from cleaner.document import Document
 from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, extractor, fold_page, page_blocks,
                                      prose_chars, readability_opinion, render_text, split_at_page_gaps, unlayout_tables,
                                      strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty,
-                                     wrap_loose_runs)
+                                     unwrap_spans_in_sentences, wrap_loose_runs)
 from cleaner.stages.decode import decode
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT, SENTENCE_ENDS, visible_chars
@@ -137,6 +137,20 @@ def test_a_paragraph_of_loose_text_after_a_figure_comes_out_in_its_place():
     lines = cleaner.clean_html(page).text.splitlines()
     at = lines.index("The council has rules for the market but none for its fines, a spokesman said.")
     assert lines[at - 1] == "Paragraph 2 of the story tells what happened first in the town, and who said what about it."
+
+
+def test_a_span_in_the_middle_of_a_sentence_is_unwrapped_and_its_words_come_out():
+    tree = lxml.html.fragment_fromstring('<div><p>He said <span class="link"><a>it</a></span> twice, <b>then <span>'
+                                         'x</span> left</b>.<span class="share">Share</span></p><span>a</span> b</div>')
+    assert unwrap_spans_in_sentences(tree) == 2
+    assert lxml.html.tostring(tree, encoding="unicode") == (
+        '<div><p>He said <a>it</a> twice, <b>then x left</b>.<span class="share">Share</span></p><span>a</span> b</div>')
+    sentence = ("The council reported that <span class='link'><a href='/fines'>the market will pay its fines</a></span> "
+                "for the whole of last year, a spokesman said.")
+    page = (f"<html><body><article><h1>Market day</h1><p>{sentence}</p><p>{sentence.replace('last', 'this')}</p>"
+            "</article></body></html>")
+    assert ("The council reported that the market will pay its fines for the whole of last year, a spokesman said."
+            in extract(page).text.splitlines())
 
 
 def test_strip_unread_unwraps_what_trafilatura_unwraps_and_keeps_what_its_xpaths_read():

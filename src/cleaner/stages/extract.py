@@ -28,9 +28,9 @@ Tables used for layout (old portals and forums put the whole page in nested tabl
 plain blocks first, so that trafilatura can separate the post from the frame around it and the text
 comes out as paragraphs instead of ``| a | b |`` rows. A heading's permalink anchor (a link to the
 heading itself) is unwrapped too: with it precision mode reads the heading as a link and drops it. So is an
-empty inline element with text after it, which precision mode deletes together with that text. Loose text
-among paragraphs (a paragraph after a figure, outside any element) is wrapped in a paragraph, which precision
-mode would otherwise drop.
+empty inline element with text after it, which precision mode deletes together with that text, and a span
+in the middle of a sentence, which it may delete by its class. Loose text among paragraphs (a paragraph
+after a figure, outside any element) is wrapped in a paragraph, which precision mode would otherwise drop.
 """
 from __future__ import annotations
 
@@ -228,7 +228,7 @@ def wrap_loose_runs(tree: etree._Element) -> int:
             if child is not None and child.tag not in _RUN_ENDS:
                 run.append(child)
                 continue
-            if any(ch.isalnum() for ch in "".join([text or "", *(e.tail or "" for e in run)])):
+            if _has_word("".join([text or "", *(e.tail or "" for e in run)])):
                 p = parent.makeelement("p")  # of the tree's element class, as trafilatura expects
                 p.text = text
                 p.extend(run)
@@ -242,6 +242,28 @@ def wrap_loose_runs(tree: etree._Element) -> int:
             if child is not None:
                 run, text, before = [], child.tail, child
     return wrapped
+
+
+_SPANS_IN_PARAGRAPHS = etree.XPath("//p//span")
+
+
+def unwrap_spans_in_sentences(tree: etree._Element) -> int:
+    """Unwrap the ``span``s of a paragraph that have words of its text on both sides (their text stays).
+    Returns how many.
+
+    Such a span is a piece of a sentence (a link's wrapper, a name), but precision mode deletes a span by
+    its class or style alone ("link", "bottom", a border), and the sentence came out with a hole in it.
+    """
+    spans = [span for span in _SPANS_IN_PARAGRAPHS(tree)
+             if _has_word(span.tail) and _has_word(span.getprevious().tail if span.getprevious() is not None
+                                                    else span.getparent().text)]
+    for span in spans:
+        span.drop_tag()
+    return len(spans)
+
+
+def _has_word(text: str | None) -> bool:
+    return bool(text) and any(ch.isalnum() for ch in text)
 
 
 # Links from a heading to itself: the permalink anchor ("#", "¶") that blogs and documentation put in every
@@ -583,6 +605,7 @@ class ExtractStage(Stage):
         etree.strip_elements(tree, *PRUNED, with_tail=False)
         unlayout_tables(tree)
         wrap_loose_runs(tree)
+        unwrap_spans_in_sentences(tree)
         unlink_heading_anchors(tree)
         strip_unread(tree)
         unwrap_empty_inline(tree)
