@@ -724,29 +724,33 @@ _SOUP = st.lists(st.one_of(
 ), max_size=40).map("".join)
 
 
+_MARKUP = st.one_of(pages().map(lambda page: page[0]), _SOUP)
+
+
+def _parsed(markup: str) -> etree._Element | None:
+    """The tree of ``markup`` as the pipeline parses it, None where the parser rejects it."""
+    assume(markup.strip() and looks_like_markup(markup))
+    try:
+        return parse_html(markup, Config().max_depth)
+    except errors.Rejected:
+        return None
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(pages().map(lambda page: page[0]), _SOUP))
+@given(_MARKUP)
 def test_page_blocks_is_the_text_of_the_page_with_breaks_only_added(markup):
-    assume(markup.strip() and looks_like_markup(markup))
-    try:
-        tree = parse_html(markup, Config().max_depth)
-    except errors.Rejected:
-        return
-    assert page_blocks(tree).replace(BLOCK_BREAK, "") == text_of(tree)
+    if (tree := _parsed(markup)) is not None:
+        assert page_blocks(tree).replace(BLOCK_BREAK, "") == text_of(tree)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(pages().map(lambda page: page[0]), _SOUP))
+@given(_MARKUP)
 def test_wrapping_loose_runs_keeps_the_text_and_is_done_once(markup):
-    assume(markup.strip() and looks_like_markup(markup))
-    try:
-        tree = parse_html(markup, Config().max_depth)
-    except errors.Rejected:
-        return
-    text = text_of(tree)
-    wrap_loose_runs(tree)
-    assert text_of(tree) == text
-    assert wrap_loose_runs(tree) == 0
+    if (tree := _parsed(markup)) is not None:
+        text = text_of(tree)
+        wrap_loose_runs(tree)
+        assert text_of(tree) == text
+        assert wrap_loose_runs(tree) == 0
 
 
 _REAL_PAGE = ROOT.parent / "shared" / "realworld" / "extraction" / "readability__heise" / "page.html"
