@@ -296,9 +296,10 @@ def test_render_text_adds_no_list_markers_and_breaks_lines():
 
 
 def test_render_text_reads_a_line_break_in_a_paragraph_as_white_space_but_keeps_those_of_code_and_quotes():
-    body = etree.fromstring("<body><p>A paragraph the\nsource wraps<lb/>after a break</p><code>x = 1\ny = 2</code>"
-                            "<quote>verse one\nverse two</quote></body>")
-    assert render_text(body) == "A paragraph the source wraps\nafter a break\nx = 1\ny = 2\nverse one\nverse two"
+    body = etree.fromstring("<body><p>A paragraph the\nsource wraps<lb/>after a break.\n \nA blank line before.</p>"
+                            "<p>中文的句子\n不加空格。\n下一段</p><code>x = 1\ny = 2</code><quote>verse one\nverse two</quote></body>")
+    assert render_text(body) == ("A paragraph the source wraps\nafter a break.\nA blank line before.\n中文的句子不加空格。\n下一段\n"
+                                 "x = 1\ny = 2\nverse one\nverse two")
     assert render_text(etree.fromstring("<body><p>one\ntwo</p></body>"), keep_breaks=True) == "one\ntwo"
 
 

@@ -50,7 +50,8 @@ from trafilatura.htmlprocessing import tree_cleaning
 from trafilatura.settings import Extractor, set_date_params
 
 from ..document import Document
-from ..text.chars import C0_CONTROLS, INVISIBLE_HINTS, SENTENCE_ENDS, visible_chars, without_space
+from ..text.chars import (C0_CONTROLS, HAN, INVISIBLE_HINTS, SENTENCE_CLOSERS, SENTENCE_ENDS, visible_chars,
+                          without_space)
 from .base import Stage
 from .limits import check_size
 from .prepare_html import INLINE_TAGS, text_of
@@ -314,6 +315,25 @@ def drop_empty(tree: etree._Element) -> int:
     return len(empty)
 
 
+# A line break of the page's source in a paragraph, as render_text marks it (a C0 control: never in its text).
+_SOURCE_BREAK = "\x00"
+# ... where it stays a line break: a blank line, or after a Chinese or Japanese full stop, question or exclamation mark
+# (with the quotes and brackets that close a sentence after it), which never ends an abbreviation.
+_BLANK_LINE = re.compile("\x00[^\\S\\n]*\x00[\\s\x00]*")
+_BREAK_AFTER_SENTENCE = re.compile(f"([。！？｡][{re.escape(SENTENCE_CLOSERS)}]*)[^\\S\\n]*\x00")
+_WIDE = f"{HAN}\u3000-\u30ff\uff00-\uffef"  # Han, kana and CJK punctuation, which need no space between them
+_BREAK_BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}])[^\\S\\n]*\x00[^\\S\\n]*(?=[{_WIDE}])")
+
+
+def _source_breaks(text: str) -> str:
+    """``text`` with its source line breaks read as a reader sees them: a blank line, or one after the end of a
+    Chinese or Japanese sentence, a line break (text written without tags separates its paragraphs so), any
+    other between two Chinese or Japanese characters nothing (a browser joins them without a space, CSS
+    Text 3), anywhere else a space."""
+    text = _BREAK_AFTER_SENTENCE.sub(r"\1\n", _BLANK_LINE.sub("\n", text))
+    return _BREAK_BETWEEN_WIDE.sub("", text).replace(_SOURCE_BREAK, " ")
+
+
 def _inline_code(code: etree._Element) -> bool:
     """Whether a ``code`` element of trafilatura's output is a word or two of code in a sentence (its ``<code>``
     in a paragraph, a list item or a heading), not a block of code (its ``<pre>``)."""
@@ -327,9 +347,10 @@ def render_text(body: etree._Element, keep_breaks: bool = False) -> str:
     Unlike trafilatura's own text output this adds nothing the page does not show: no list markers,
     no table pipes (cells of a row are separated by a tab), no soft hyphens or zero-width spaces, and code in
     a sentence stays in its line (:func:`_inline_code`). A line
-    break in the text is white space, as a browser shows it (a paragraph the page's source wraps is one
-    line), except in code and quotes, which trafilatura also makes of preformatted text, and everywhere
-    with ``keep_breaks`` (trafilatura's baseline, which separates paragraphs with them).
+    break of the page's source is read as a browser shows it (a paragraph the source wraps is one line),
+    but for a blank line and the end of a Chinese sentence (:func:`_source_breaks`), except in code and
+    quotes, which trafilatura also makes of preformatted text, and everywhere with ``keep_breaks``
+    (trafilatura's baseline, which separates paragraphs with them).
     """
     lines: list[str] = []
     current: list[str] = []
@@ -338,10 +359,13 @@ def render_text(body: etree._Element, keep_breaks: bool = False) -> str:
         if text:  # a tab in the output only ever separates cells; other control characters are never shown
             if _HAS_CONTROL_CHARS.search(text):
                 text = text.translate(_CONTROL_CHARS)
-            current.append(text if verbatim else text.replace("\n", " "))
+            current.append(text if verbatim else text.replace("\n", _SOURCE_BREAK))
 
     def flush() -> None:
-        for line in "".join(current).split("\n"):
+        joined = "".join(current)
+        if _SOURCE_BREAK in joined:
+            joined = _source_breaks(joined)
+        for line in joined.split("\n"):
             if "\t" in line:
                 line = "\t".join(cell for cell in (" ".join(cell.split()) for cell in line.split("\t")) if cell)
             else:
