@@ -309,6 +309,8 @@ def test_code_in_a_sentence_stays_in_its_line_and_a_block_of_code_keeps_its_own(
                             "<code>import os\nimport sys</code><p>Run <code>a\nb</code></p></body>")
     assert render_text(body) == ("Call print() via from __future__ import x.\nwhat can we import?\n"
                                  "import os\nimport sys\nRun\na\nb")
+    # a word of code is set in its sentence, line breaks around it included
+    assert render_text(etree.fromstring("<body><p>Run <code>\nls\n</code> now.</p></body>")) == "Run ls now."
 
 
 def test_a_sentence_with_code_in_it_comes_out_as_one_line():

@@ -50,11 +50,11 @@ from trafilatura.htmlprocessing import tree_cleaning
 from trafilatura.settings import Extractor, set_date_params
 
 from ..document import Document
-from ..text.chars import (C0_CONTROLS, HAN, INVISIBLE_HINTS, SENTENCE_CLOSERS, SENTENCE_ENDS, visible_chars,
-                          without_space)
+from ..text.chars import (C0_CONTROLS, CERTAIN_SENTENCE_END, INVISIBLE_HINTS, SENTENCE_CLOSERS, SENTENCE_ENDS, WIDE,
+                          visible_chars, without_space)
 from .base import Stage
 from .limits import check_size
-from .prepare_html import INLINE_TAGS, text_of
+from .prepare_html import INLINE_TAGS, has_words, text_before, text_of
 
 # A table is layout, not data, when it holds another table or a header cell holds blocks, or, unless a row
 # of column headers labels it as data (a schedule whose cells hold a picture, a statistics table), when a
@@ -229,7 +229,7 @@ def wrap_loose_runs(tree: etree._Element) -> int:
             if child is not None and child.tag not in _RUN_ENDS:
                 run.append(child)
                 continue
-            if _has_word("".join([text or "", *(e.tail or "" for e in run)])):
+            if has_words("".join([text or "", *(e.tail or "" for e in run)])):
                 p = parent.makeelement("p")  # of the tree's element class, as trafilatura expects
                 p.text = text
                 p.extend(run)
@@ -255,16 +255,10 @@ def unwrap_spans_in_sentences(tree: etree._Element) -> int:
     Such a span is a piece of a sentence (a link's wrapper, a name), but precision mode deletes a span by
     its class or style alone ("link", "bottom", a border), and the sentence came out with a hole in it.
     """
-    spans = [span for span in _SPANS_IN_PARAGRAPHS(tree)
-             if _has_word(span.tail) and _has_word(span.getprevious().tail if span.getprevious() is not None
-                                                    else span.getparent().text)]
+    spans = [span for span in _SPANS_IN_PARAGRAPHS(tree) if has_words(span.tail) and has_words(text_before(span))]
     for span in spans:
         span.drop_tag()
     return len(spans)
-
-
-def _has_word(text: str | None) -> bool:
-    return bool(text) and any(ch.isalnum() for ch in text)
 
 
 # Links from a heading to itself: the permalink anchor ("#", "¶") that blogs and documentation put in every
@@ -317,19 +311,18 @@ def drop_empty(tree: etree._Element) -> int:
 
 # A line break of the page's source in a paragraph, as render_text marks it (a C0 control: never in its text).
 _SOURCE_BREAK = "\x00"
-# ... where it stays a line break: a blank line, or after a Chinese or Japanese full stop, question or exclamation mark
-# (with the quotes and brackets that close a sentence after it), which never ends an abbreviation.
+# ... where it stays a line break: a blank line, or after a mark that always ends a sentence (with the quotes and
+# brackets that close a sentence after it); a full stop may end an abbreviation.
 _BLANK_LINE = re.compile("\x00[^\\S\\n]*\x00[\\s\x00]*")
-_BREAK_AFTER_SENTENCE = re.compile(f"([。！？｡][{re.escape(SENTENCE_CLOSERS)}]*)[^\\S\\n]*\x00")
-_WIDE = f"{HAN}\u3000-\u30ff\uff00-\uffef"  # Han, kana and CJK punctuation, which need no space between them
-_BREAK_BETWEEN_WIDE = re.compile(f"(?<=[{_WIDE}])[^\\S\\n]*\x00[^\\S\\n]*(?=[{_WIDE}])")
+_BREAK_AFTER_SENTENCE = re.compile(f"([{CERTAIN_SENTENCE_END}][{re.escape(SENTENCE_CLOSERS)}]*)[^\\S\\n]*\x00")
+_BREAK_BETWEEN_WIDE = re.compile(f"(?<=[{WIDE}])[^\\S\\n]*\x00[^\\S\\n]*(?=[{WIDE}])")
 
 
 def _source_breaks(text: str) -> str:
-    """``text`` with its source line breaks read as a reader sees them: a blank line, or one after the end of a
-    Chinese or Japanese sentence, a line break (text written without tags separates its paragraphs so), any
-    other between two Chinese or Japanese characters nothing (a browser joins them without a space, CSS
-    Text 3), anywhere else a space."""
+    """``text`` with its source line breaks read as a reader sees them: a blank line, or one after a mark that
+    always ends a sentence (。！？, the danda...), a line break (text written without tags separates its
+    paragraphs so), any other between two Chinese or Japanese characters nothing (a browser joins them
+    without a space, CSS Text 3), anywhere else a space."""
     text = _BREAK_AFTER_SENTENCE.sub(r"\1\n", _BLANK_LINE.sub("\n", text))
     return _BREAK_BETWEEN_WIDE.sub("", text).replace(_SOURCE_BREAK, " ")
 
@@ -346,11 +339,11 @@ def render_text(body: etree._Element, keep_breaks: bool = False) -> str:
 
     Unlike trafilatura's own text output this adds nothing the page does not show: no list markers,
     no table pipes (cells of a row are separated by a tab), no soft hyphens or zero-width spaces, and code in
-    a sentence stays in its line (:func:`_inline_code`). A line
-    break of the page's source is read as a browser shows it (a paragraph the source wraps is one line),
-    but for a blank line and the end of a Chinese sentence (:func:`_source_breaks`), except in code and
-    quotes, which trafilatura also makes of preformatted text, and everywhere with ``keep_breaks``
-    (trafilatura's baseline, which separates paragraphs with them).
+    a sentence stays in its line (:func:`_inline_code`). A line break of the page's source is read as a
+    browser shows it (a paragraph the source wraps is one line), but for a blank line and the end of a
+    sentence (:func:`_source_breaks`), except in blocks of code and quotes, which trafilatura also makes
+    of preformatted text, and everywhere with ``keep_breaks`` (trafilatura's baseline, which separates
+    paragraphs with them).
     """
     lines: list[str] = []
     current: list[str] = []
@@ -376,8 +369,9 @@ def render_text(body: etree._Element, keep_breaks: bool = False) -> str:
 
     def walk(element: etree._Element, verbatim: bool) -> None:
         tag = element.tag
-        inside = verbatim or tag in _VERBATIM
-        if tag in _BLOCKS and not (tag == "code" and _inline_code(element)):
+        block = tag in _BLOCKS and not (tag == "code" and _inline_code(element))
+        inside = verbatim or block and tag in _VERBATIM
+        if block:
             flush()
             add(element.text, inside)
             for child in element:

@@ -211,8 +211,15 @@ def _paints_background(element: etree._Element) -> bool:
     return False
 
 
-def _has_words(text: str | None) -> bool:
+def has_words(text: str | None) -> bool:
+    """Whether ``text`` holds a letter or a digit."""
     return bool(text) and any(ch.isalnum() for ch in text)
+
+
+def text_before(element: etree._Element) -> str | None:
+    """The text right before ``element`` in its parent: its previous sibling's tail, or the parent's text."""
+    previous = element.getprevious()
+    return previous.tail if previous is not None else element.getparent().text
 
 
 def _white_on_white(element: etree._Element) -> bool:
@@ -221,9 +228,7 @@ def _white_on_white(element: etree._Element) -> bool:
     or label standing alone sits on a bar that a stylesheet colours; a longer white passage is real
     text on a dark page whose background the parser cannot see (a stylesheet, or a ``<body
     bgcolor>`` that libxml2 ignores when it comes after other content)."""
-    previous = element.getprevious()
-    before = previous.tail if previous is not None else element.getparent().text
-    if not (_has_words(before) or _has_words(element.tail)):
+    if not (has_words(text_before(element)) or has_words(element.tail)):
         return False
     text = text_of(element)
     if len(text.strip()) > _MAX_WHITE_SNIPPET:

@@ -21,6 +21,9 @@ ASSIGNED_PLANES = (range(0x40000), range(0xE0000, 0xE1000))
 HAN = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HAN_RANGES)
 #: Hiragana and katakana.
 KANA_RANGE = (0x3040, 0x30FF)
+#: Characters set without spaces between them (Han, CJK punctuation, kana, full-width forms), as the body of a regex
+#: character class: a line break of the source between two of them shows as nothing (CSS Text 3, segment breaks).
+WIDE = f"{HAN}\u3000-\u30ff\uff00-\uffef"
 #: The full stops of scripts that have their own, which they use nowhere but at the end of a sentence: the danda
 #: and double danda of Hindi, Bengali and the other Indic scripts, the Urdu, Armenian, Ethiopic, Myanmar, Khmer and
 #: Mongolian full stops and the half-width Japanese one. (Thai and Lao end a sentence with a space alone.)
@@ -34,7 +37,9 @@ SENTENCE_END = "。！？!?…" + SCRIPT_SENTENCE_END
 SENTENCE_CLOSERS = "\"'”’“‘»«」』）)】》"
 #: Where a sentence ends: a full stop before white space or a closing quote (not in 3.5 or example.com); the
 #: full-width marks and the other scripts' always.
-SENTENCE_ENDS = re.compile(f"[。！？{SCRIPT_SENTENCE_END}]|[.{SENTENCE_END}](?=[\\s{re.escape(SENTENCE_CLOSERS)}]|$)")
+#: Marks that end a sentence wherever they stand: no abbreviation, number or name uses them.
+CERTAIN_SENTENCE_END = "。！？" + SCRIPT_SENTENCE_END
+SENTENCE_ENDS = re.compile(f"[{CERTAIN_SENTENCE_END}]|[.{SENTENCE_END}](?=[\\s{re.escape(SENTENCE_CLOSERS)}]|$)")
 #: Bullet characters that start a list item.
 BULLETS = "•·▪◦‧∙●○◆◇■□►▶▸"
 #: Every white-space character: what ``str.isspace``, ``str.strip()`` and regex ``\\s`` match (Unicode 15).
