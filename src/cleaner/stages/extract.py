@@ -31,6 +31,7 @@ heading itself) is unwrapped too: with it precision mode reads the heading as a 
 empty inline element with text after it, which precision mode deletes together with that text, and a span
 in the middle of a sentence, which it may delete by its class. Loose text among paragraphs (a paragraph
 after a figure, outside any element) is wrapped in a paragraph, which precision mode would otherwise drop.
+After extraction, a paragraph the page shows twice in a row comes out twice (:func:`restore_repeats`).
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ from trafilatura import metadata as trafilatura_metadata
 from trafilatura.core import trafilatura_sequence
 from trafilatura.external import compare_extraction
 from trafilatura.htmlprocessing import tree_cleaning
-from trafilatura.settings import Extractor, set_date_params
+from trafilatura.settings import MIN_DUPLICATE_LENGTH, Extractor, set_date_params
 
 from ..document import Document
 from ..text.chars import (C0_CONTROLS, CERTAIN_SENTENCE_END, INVISIBLE_HINTS, SENTENCE_CLOSERS, SENTENCE_ENDS, WIDE,
@@ -462,6 +463,46 @@ def split_at_page_gaps(text: str, page: str) -> str:
     return "\n".join(out)
 
 
+def restore_repeats(text: str, page: str) -> str:
+    """Repeat every line of ``text`` as many times in a row as the ``page`` (as :func:`fold_page` gives it)
+    shows it as a block of its own, one after another.
+
+    trafilatura drops a paragraph of over ``MIN_DUPLICATE_LENGTH`` characters that repeats the one before it,
+    taking it for an artefact of its own overlapping candidates; when the page itself carries the block
+    twice in a row, the repeat is the page's content, and gold texts count it. Only lines trafilatura could
+    have dropped so are looked at, and only copies in neighbouring blocks (at most the end of one block and the
+    start of the next between them): a heading that repeats the breadcrumb's last item before it is not one.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    cursor = i = 0
+    while i < len(lines):
+        line = lines[i]
+        run = 1
+        while i + run < len(lines) and lines[i + run] == line:
+            run += 1
+        out.extend([line] * run)
+        i += run
+        if len(line.strip()) <= MIN_DUPLICATE_LENGTH:
+            continue
+        folded = without_space(unicodedata.normalize("NFC", line))
+        found = page.find(folded, cursor)  # lines come in page order: the first one after the previous line
+        if found < 0:
+            continue
+        cursor, shown = found + len(folded), 1  # cursor: after the line's last copy
+        if page[found - 1:found] != BLOCK_BREAK or page[cursor:cursor + 1] != BLOCK_BREAK:
+            continue  # part of a block
+        while True:
+            start = cursor
+            while start < len(page) and page[start] == BLOCK_BREAK:
+                start += 1
+            if not 0 < start - cursor <= 2 or not page.startswith(folded + BLOCK_BREAK, start):
+                break
+            cursor, shown = start + len(folded), shown + 1
+        out.extend([line] * (shown - run))
+    return "\n".join(out)
+
+
 # Link texts kept for the page verdict (cleaner.stages.spam_page): enough to judge a navigation, bounded in memory.
 MAX_ANCHOR_CHARS = 20_000
 
@@ -671,4 +712,5 @@ class ExtractStage(Stage):
     @staticmethod
     def _candidate(name: str, body: etree._Element, raw_text: str, folded_page: str) -> Candidate:
         text = render_text(body)
-        return Candidate(name, split_at_page_gaps(text, folded_page) if text else "", body, raw_text)
+        text = restore_repeats(split_at_page_gaps(text, folded_page), folded_page) if text else ""
+        return Candidate(name, text, body, raw_text)
