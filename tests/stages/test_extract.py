@@ -24,7 +24,7 @@ from cleaner.document import Document
 from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, extractor, fold_page, page_blocks,
                                      prose_chars, readability_opinion, render_text, restore_repeats, split_at_page_gaps,
                                      unlayout_tables, strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty,
-                                     unwrap_spans_in_sentences, wrap_loose_runs)
+                                     unwrap_prose_headers, unwrap_spans_in_sentences, wrap_loose_runs)
 from cleaner.stages.decode import decode
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
 from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT, SENTENCE_ENDS, visible_chars
@@ -419,6 +419,29 @@ def test_repeats_are_restored_only_from_neighbouring_blocks_and_never_beyond_the
     inline = fold_page(f"{BLOCK_BREAK}{LONG_PARAGRAPH}{BLOCK_BREAK * 2}{LONG_PARAGRAPH} More.{BLOCK_BREAK}")
     assert restore_repeats(LONG_PARAGRAPH, inline) == LONG_PARAGRAPH
 
+
+
+SECOND_PARAGRAPH = ("The mayor said the plan would be put to the vote next month, and that the opposition had "
+                    "already asked for changes to it.")
+
+
+def test_paragraphs_a_page_puts_in_a_header_come_out():
+    # precision mode deletes every header; here one holds the first section of the article
+    doc = extract(f"<html><body>{NAV}<main><article><header><h2>The budget</h2><p>{LONG_PARAGRAPH}</p>"
+                  f"<p>{SECOND_PARAGRAPH}</p></header><h2>The vote</h2><p>{SECOND_PARAGRAPH.upper()}</p>"
+                  f"</article></main>{FOOTER}</body></html>", config=KEEP)
+    assert [LONG_PARAGRAPH, SECOND_PARAGRAPH] == [line for line in doc.text.splitlines()
+                                                  if line in (LONG_PARAGRAPH, SECOND_PARAGRAPH)]
+
+
+def test_only_headers_holding_paragraphs_of_prose_are_unwrapped():
+    tree = lxml.html.fromstring(
+        "<html><body><header><a href='/'>Logo</a><p>The news of the town, every day since 1901.</p>"
+        f"<p>{LONG_PARAGRAPH}</p></header><article><header><h1>Title</h1><p>{LONG_PARAGRAPH}</p>"
+        f"<p>{SECOND_PARAGRAPH}</p></header></article></body></html>")
+    assert unwrap_prose_headers(tree) == 1
+    assert [h.getparent().tag for h in tree.iter("header")] == ["body"]
+    assert [p.getparent().tag for p in tree.iter("p")] == ["header", "header", "article", "article"]
 
 _LINES = st.sampled_from([LONG_PARAGRAPH, LONG_PARAGRAPH.upper(), "Share", "Next: the vote on the budget"])
 

@@ -31,7 +31,8 @@ heading itself) is unwrapped too: with it precision mode reads the heading as a 
 empty inline element with text after it, which precision mode deletes together with that text, and a span
 in the middle of a sentence, which it may delete by its class. Loose text among paragraphs (a paragraph
 after a figure, outside any element) is wrapped in a paragraph, which precision mode would otherwise drop.
-After extraction, a paragraph the page shows twice in a row comes out twice (:func:`restore_repeats`).
+So is a header holding paragraphs of prose, which precision mode deletes as it deletes every header. After
+extraction, a paragraph the page shows twice in a row comes out twice (:func:`restore_repeats`).
 """
 from __future__ import annotations
 
@@ -260,6 +261,28 @@ def unwrap_spans_in_sentences(tree: etree._Element) -> int:
     for span in spans:
         span.drop_tag()
     return len(spans)
+
+
+# A header holds a title, a byline and at most a standfirst. One with this many paragraphs of prose (this long,
+# ending a sentence somewhere) holds content the page put in a header: an article's sections, each under
+# its own header, or an article that is all header.
+MIN_HEADER_PARAGRAPHS = 2
+MIN_HEADER_PROSE_CHARS = 80
+
+
+def unwrap_prose_headers(tree: etree._Element) -> int:
+    """Unwrap the ``header`` elements that hold :data:`MIN_HEADER_PARAGRAPHS` paragraphs of prose or more (their
+    content stays). Returns how many.
+
+    Precision mode deletes every header (trafilatura's other modes keep them); with a header that holds
+    paragraphs it deletes them too.
+    """
+    headers = [header for header in tree.iter("header")
+               if sum(1 for p in header.iter("p") if len(text := text_of(p).strip()) >= MIN_HEADER_PROSE_CHARS
+                      and SENTENCE_ENDS.search(text)) >= MIN_HEADER_PARAGRAPHS]
+    for header in headers:
+        header.drop_tag()
+    return len(headers)
 
 
 # Links from a heading to itself: the permalink anchor ("#", "¶") that blogs and documentation put in every
@@ -663,6 +686,7 @@ class ExtractStage(Stage):
         visible = len(folded_page) - folded_page.count(BLOCK_BREAK) - sum(len(fold_page(s)) for s in scripts)
         etree.strip_elements(tree, *PRUNED, with_tail=False)
         unlayout_tables(tree)
+        unwrap_prose_headers(tree)
         wrap_loose_runs(tree)
         unwrap_spans_in_sentences(tree)
         unlink_heading_anchors(tree)
