@@ -22,8 +22,8 @@ from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
 from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, extractor, fold_page, page_blocks,
-                                     prose_chars, readability_opinion, render_text, restore_repeats, split_at_page_gaps,
-                                     unlayout_tables, strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty,
+                                     lines_as_on_page, prose_chars, readability_opinion, render_text, unlayout_tables,
+                                     strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty,
                                      unwrap_prose_headers, unwrap_spans_in_sentences, wrap_loose_runs)
 from cleaner.stages.decode import decode
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
@@ -392,7 +392,7 @@ def test_soft_hyphens_and_zero_width_spaces_do_not_come_out_and_do_not_split_lin
 def test_lines_glued_across_a_dropped_block_are_split_where_the_page_has_them_apart():
     page = "正文第一段说到这里。 广告：点击领取红包 正文第二段接着说。\n另一行"
     text = "正文第一段说到这里。正文第二段接着说。\n另 一行\n不在页面上"
-    assert split_at_page_gaps(text, fold_page(page)) == "正文第一段说到这里。\n正文第二段接着说。\n另 一行"
+    assert lines_as_on_page(text, fold_page(page)) == "正文第一段说到这里。\n正文第二段接着说。\n另 一行"
 
 
 
@@ -409,15 +409,15 @@ def test_a_paragraph_the_page_shows_twice_in_a_row_comes_out_twice():
 
 def test_repeats_are_restored_only_from_neighbouring_blocks_and_never_beyond_the_page():
     page = fold_page(BLOCK_BREAK + f"{LONG_PARAGRAPH}{BLOCK_BREAK * 2}" * 2 + f"{LONG_PARAGRAPH}{BLOCK_BREAK}")
-    assert restore_repeats(LONG_PARAGRAPH, page).splitlines() == [LONG_PARAGRAPH] * 3
-    assert restore_repeats(f"{LONG_PARAGRAPH}\n{LONG_PARAGRAPH}", page).splitlines() == [LONG_PARAGRAPH] * 3
+    assert lines_as_on_page(LONG_PARAGRAPH, page).splitlines() == [LONG_PARAGRAPH] * 3
+    assert lines_as_on_page(f"{LONG_PARAGRAPH}\n{LONG_PARAGRAPH}", page).splitlines() == [LONG_PARAGRAPH] * 3
     # a breadcrumb's last item, then (after the end of the list and its container) the same words as heading
     crumb = fold_page(f"{BLOCK_BREAK}{LONG_PARAGRAPH}{BLOCK_BREAK * 4}{LONG_PARAGRAPH}{BLOCK_BREAK}")
-    assert restore_repeats(LONG_PARAGRAPH, crumb) == LONG_PARAGRAPH
+    assert lines_as_on_page(LONG_PARAGRAPH, crumb) == LONG_PARAGRAPH
     # short lines (trafilatura keeps short repeats itself) and text running on in the same block stay as they are
-    assert restore_repeats("Share", fold_page(f"{BLOCK_BREAK}Share{BLOCK_BREAK * 2}Share{BLOCK_BREAK}")) == "Share"
+    assert lines_as_on_page("Share", fold_page(f"{BLOCK_BREAK}Share{BLOCK_BREAK * 2}Share{BLOCK_BREAK}")) == "Share"
     inline = fold_page(f"{BLOCK_BREAK}{LONG_PARAGRAPH}{BLOCK_BREAK * 2}{LONG_PARAGRAPH} More.{BLOCK_BREAK}")
-    assert restore_repeats(LONG_PARAGRAPH, inline) == LONG_PARAGRAPH
+    assert lines_as_on_page(LONG_PARAGRAPH, inline) == LONG_PARAGRAPH
 
 
 
@@ -443,17 +443,21 @@ def test_only_headers_holding_paragraphs_of_prose_are_unwrapped():
     assert [h.getparent().tag for h in tree.iter("header")] == ["body"]
     assert [p.getparent().tag for p in tree.iter("p")] == ["header", "header", "article", "article"]
 
-_LINES = st.sampled_from([LONG_PARAGRAPH, LONG_PARAGRAPH.upper(), "Share", "Next: the vote on the budget"])
+_LINES_ON_PAGE = [LONG_PARAGRAPH, LONG_PARAGRAPH.upper(), "Share", "Next: the vote on the budget"]
+_LINES = st.sampled_from(_LINES_ON_PAGE)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_LINES, max_size=8), st.lists(st.tuples(_LINES, st.integers(0, 3)), max_size=10))
-def test_restoring_repeats_only_repeats_lines_and_is_done_once(lines, blocks):
+def test_lines_on_the_page_are_only_repeated_and_once_is_enough(lines, blocks):
+    # every line is on the page, which splits none of them
+    blocks += [(line, 3) for line in _LINES_ON_PAGE]
     page = fold_page("".join(BLOCK_BREAK * gap + line + BLOCK_BREAK for line, gap in blocks))
     text = "\n".join(lines)
-    restored = restore_repeats(text, page)
+    restored = lines_as_on_page(text, page)
     assert [k for k, _ in itertools.groupby(restored.split("\n"))] == [k for k, _ in itertools.groupby(text.split("\n"))]
-    assert restore_repeats(restored, page) == restored
+    assert lines_as_on_page(restored, page) == restored
+
 
 def test_loose_text_around_a_dropped_block_does_not_come_out_glued():
     # trafilatura's precision mode drops the <section> and joins the text around it into one line

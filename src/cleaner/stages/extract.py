@@ -32,7 +32,7 @@ empty inline element with text after it, which precision mode deletes together w
 in the middle of a sentence, which it may delete by its class. Loose text among paragraphs (a paragraph
 after a figure, outside any element) is wrapped in a paragraph, which precision mode would otherwise drop.
 So is a header holding paragraphs of prose, which precision mode deletes as it deletes every header. After
-extraction, a paragraph the page shows twice in a row comes out twice (:func:`restore_repeats`).
+extraction, a paragraph the page shows twice in a row comes out twice (:func:`lines_as_on_page`).
 """
 from __future__ import annotations
 
@@ -446,21 +446,29 @@ def fold_page(page_text: str) -> str:
     return without_space(_INVISIBLE_RE.sub("", unicodedata.normalize("NFC", page_text)))
 
 
-def split_at_page_gaps(text: str, page: str) -> str:
-    """Split every line that does not occur on the ``page`` (as :func:`fold_page` gives it; white space aside)
-    into pieces that do.
+def lines_as_on_page(text: str, page: str) -> str:
+    """``text``'s lines as the ``page`` (as :func:`fold_page` gives it; white space aside) has them: a line that
+    does not occur on it split into pieces that do, and a paragraph it shows twice in a row twice.
 
-    trafilatura's precision mode now and then glues the loose text before and after a block it
+    Split: trafilatura's precision mode now and then glues the loose text before and after a block it
     dropped into one paragraph (``a<section>b</section>c`` gives ``ac``), and it glues the texts of blocks
     it strips from its output (``div``s in a list item or a quote: ``Name: Stolen SackLevel: 70``, the
     cells of table rows it dropped). With the text of :func:`page_blocks`, a line that runs across
     a block boundary does not occur on the page, and is split there. Each piece is the longest
     run of the line, starting where the previous piece ended, that the page contains; a character
     the page does not contain at all is left out. Lines found on the page are kept as they are.
+
+    Repeated: trafilatura drops a paragraph of over ``MIN_DUPLICATE_LENGTH`` characters that repeats the one
+    before it, taking it for an artefact of its own overlapping candidates; when the page itself carries the
+    block twice in a row, the repeat is the page's content, and gold texts count it. So a line trafilatura
+    could have dropped so, found on the page as a block of its own, comes out as many times in a row as the
+    page then shows it in neighbouring blocks (at most the end of one block and the start of the next between
+    them: a heading that repeats the breadcrumb's last item before it is not a repeat).
     """
+    lines = text.split("\n")
     out: list[str] = []
     cursor = 0  # lines mostly come in page order: look after the previous one first
-    for line in text.split("\n"):
+    for i, line in enumerate(lines):
         line = unicodedata.normalize("NFC", line)
         folded = without_space(line)
         found = page.find(folded, cursor)
@@ -469,6 +477,12 @@ def split_at_page_gaps(text: str, page: str) -> str:
         if found >= 0:
             cursor = found + len(folded)
             out.append(line)
+            if len(line.strip()) > MIN_DUPLICATE_LENGTH and (i == 0 or lines[i - 1] != lines[i]):
+                cursor, shown = _repeats(page, folded, found, cursor)
+                run = 1  # the copies trafilatura kept
+                while i + run < len(lines) and lines[i + run] == lines[i]:
+                    run += 1
+                out.extend([line] * (shown - run))
             continue
         folded, positions = _folded(line)
         start = 0
@@ -486,44 +500,19 @@ def split_at_page_gaps(text: str, page: str) -> str:
     return "\n".join(out)
 
 
-def restore_repeats(text: str, page: str) -> str:
-    """Repeat every line of ``text`` as many times in a row as the ``page`` (as :func:`fold_page` gives it)
-    shows it as a block of its own, one after another.
-
-    trafilatura drops a paragraph of over ``MIN_DUPLICATE_LENGTH`` characters that repeats the one before it,
-    taking it for an artefact of its own overlapping candidates; when the page itself carries the block
-    twice in a row, the repeat is the page's content, and gold texts count it. Only lines trafilatura could
-    have dropped so are looked at, and only copies in neighbouring blocks (at most the end of one block and the
-    start of the next between them): a heading that repeats the breadcrumb's last item before it is not one.
-    """
-    lines = text.split("\n")
-    out: list[str] = []
-    cursor = i = 0
-    while i < len(lines):
-        line = lines[i]
-        run = 1
-        while i + run < len(lines) and lines[i + run] == line:
-            run += 1
-        out.extend([line] * run)
-        i += run
-        if len(line.strip()) <= MIN_DUPLICATE_LENGTH:
-            continue
-        folded = without_space(unicodedata.normalize("NFC", line))
-        found = page.find(folded, cursor)  # lines come in page order: the first one after the previous line
-        if found < 0:
-            continue
-        cursor, shown = found + len(folded), 1  # cursor: after the line's last copy
-        if page[found - 1:found] != BLOCK_BREAK or page[cursor:cursor + 1] != BLOCK_BREAK:
-            continue  # part of a block
-        while True:
-            start = cursor
-            while start < len(page) and page[start] == BLOCK_BREAK:
-                start += 1
-            if not 0 < start - cursor <= 2 or not page.startswith(folded + BLOCK_BREAK, start):
-                break
-            cursor, shown = start + len(folded), shown + 1
-        out.extend([line] * (shown - run))
-    return "\n".join(out)
+def _repeats(page: str, folded: str, start: int, end: int) -> tuple[int, int]:
+    """(where the last copy ends, how many copies) of the block ``page[start:end]`` (``folded``) and the
+    neighbouring blocks after it with the same text; (``end``, 1) when it is not a block of its own."""
+    if page[start - 1:start] != BLOCK_BREAK or page[end:end + 1] != BLOCK_BREAK:
+        return end, 1
+    shown = 1
+    while True:
+        after = end
+        while after < len(page) and page[after] == BLOCK_BREAK:
+            after += 1
+        if not 0 < after - end <= 2 or not page.startswith(folded + BLOCK_BREAK, after):
+            return end, shown
+        end, shown = after + len(folded), shown + 1
 
 
 # Link texts kept for the page verdict (cleaner.stages.spam_page): enough to judge a navigation, bounded in memory.
@@ -736,5 +725,4 @@ class ExtractStage(Stage):
     @staticmethod
     def _candidate(name: str, body: etree._Element, raw_text: str, folded_page: str) -> Candidate:
         text = render_text(body)
-        text = restore_repeats(split_at_page_gaps(text, folded_page), folded_page) if text else ""
-        return Candidate(name, text, body, raw_text)
+        return Candidate(name, lines_as_on_page(text, folded_page) if text else "", body, raw_text)
