@@ -467,25 +467,25 @@ def lines_as_on_page(text: str, page: str) -> str:
     """
     lines = text.split("\n")
     out: list[str] = []
-    cursor = 0  # lines mostly come in page order: look after the previous one first
-    for i, line in enumerate(lines):
-        line = unicodedata.normalize("NFC", line)
+    cursor = i = 0  # lines mostly come in page order: look after the previous one first
+    while i < len(lines):
+        run = 1  # a line with the copies of it right after it, looked up once
+        while i + run < len(lines) and lines[i + run] == lines[i]:
+            run += 1
+        line = unicodedata.normalize("NFC", lines[i])
+        i += run
         folded = without_space(line)
         found = page.find(folded, cursor)
         if found < 0:
             found = page.find(folded)
         if found >= 0:
-            cursor = found + len(folded)
-            out.append(line)
-            if len(line.strip()) > MIN_DUPLICATE_LENGTH and (i == 0 or lines[i - 1] != lines[i]):
+            cursor, shown = found + len(folded), 1
+            if len(line.strip()) > MIN_DUPLICATE_LENGTH:
                 cursor, shown = _repeats(page, folded, found, cursor)
-                run = 1  # the copies trafilatura kept
-                while i + run < len(lines) and lines[i + run] == lines[i]:
-                    run += 1
-                out.extend([line] * (shown - run))
+            out.extend([line] * max(run, shown))
             continue
         folded, positions = _folded(line)
-        start = 0
+        pieces, start = [], 0
         while start < len(folded):
             low, high = 0, len(folded) - start  # folded[start:start + low] is on the page
             while low < high:
@@ -495,8 +495,9 @@ def lines_as_on_page(text: str, page: str) -> str:
                 else:
                     high = middle - 1
             if low:
-                out.append(line[positions[start]:positions[start + low - 1] + 1])
+                pieces.append(line[positions[start]:positions[start + low - 1] + 1])
             start += max(low, 1)
+        out.extend(pieces * run)
     return "\n".join(out)
 
 
