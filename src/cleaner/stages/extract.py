@@ -90,7 +90,7 @@ _BLOCKS = frozenset({"p", "head", "item", "list", "quote", "code", "table", "row
 _CELLS = frozenset({"cell", "td", "th"})
 _SKIPPED = frozenset({"graphic"})
 _VERBATIM = frozenset({"code", "quote"})  # their line breaks are the page's (trafilatura makes both of pre)
-_PHRASING = frozenset({"p", "head", "item", "cell", "td", "th", "hi", "ref", "del"})  # hold text, not blocks
+_PHRASING = _CELLS | {"p", "head", "item", "hi", "ref", "del"}  # hold text, not blocks
 _INVISIBLE = {ord(c): None for c in INVISIBLE_HINTS}
 _INVISIBLE_RE = re.compile(f"[{INVISIBLE_HINTS}]")  # on a whole page: 15x faster than str.translate
 # Controls and invisible hints go, a carriage return stays (a line break), a tab becomes a space.
@@ -263,9 +263,9 @@ def unwrap_spans_in_sentences(tree: etree._Element) -> int:
     return len(spans)
 
 
-# A header holds a title, a byline and at most a standfirst. One with this many paragraphs of prose (this long,
-# ending a sentence somewhere) holds content the page put in a header: an article's sections, each under
-# its own header, or an article that is all header.
+# A header holds a title, a byline and at most a standfirst. One with this many paragraphs of prose (each with
+# this many visible characters in lines that end a sentence, prose_chars) holds content the page put in a header:
+# an article's sections, each under its own header, or an article that is all header.
 MIN_HEADER_PARAGRAPHS = 2
 MIN_HEADER_PROSE_CHARS = 80
 
@@ -278,8 +278,8 @@ def unwrap_prose_headers(tree: etree._Element) -> int:
     paragraphs it deletes them too.
     """
     headers = [header for header in tree.iter("header")
-               if sum(1 for p in header.iter("p") if len(text := text_of(p).strip()) >= MIN_HEADER_PROSE_CHARS
-                      and SENTENCE_ENDS.search(text)) >= MIN_HEADER_PARAGRAPHS]
+               if sum(prose_chars(text_of(p)) >= MIN_HEADER_PROSE_CHARS for p in header.iter("p"))
+               >= MIN_HEADER_PARAGRAPHS]
     for header in headers:
         header.drop_tag()
     return len(headers)

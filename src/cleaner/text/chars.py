@@ -35,10 +35,10 @@ SENTENCE_END = "。！？!?…" + SCRIPT_SENTENCE_END
 #: Quotes and brackets that may close a sentence after its final mark: English, Chinese and Japanese ones, and
 #: the German, Czech and Polish closing quotes “ and ‘ (they open a quote in English), and « (German »…«).
 SENTENCE_CLOSERS = "\"'”’“‘»«」』）)】》"
-#: Where a sentence ends: a full stop before white space or a closing quote (not in 3.5 or example.com); the
-#: full-width marks and the other scripts' always.
 #: Marks that end a sentence wherever they stand: no abbreviation, number or name uses them.
 CERTAIN_SENTENCE_END = "。！？" + SCRIPT_SENTENCE_END
+#: Where a sentence ends: a full stop before white space or a closing quote (not in 3.5 or example.com); the
+#: full-width marks and the other scripts' always.
 SENTENCE_ENDS = re.compile(f"[{CERTAIN_SENTENCE_END}]|[.{SENTENCE_END}](?=[\\s{re.escape(SENTENCE_CLOSERS)}]|$)")
 #: Bullet characters that start a list item.
 BULLETS = "•·▪◦‧∙●○◆◇■□►▶▸"
