@@ -16,14 +16,17 @@ import trafilatura.external
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from trafilatura.core import trafilatura_sequence
+from trafilatura.xpaths import (COMMENTS_XPATH, RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH,
+                                REMOVE_COMMENTS_XPATH)
 
 import cleaner
 from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, choose, extractor, fold_page, page_blocks,
-                                     lines_as_on_page, prose_chars, readability_opinion, render_text, unlayout_tables,
-                                     strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty,
+from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, PageAttributes, choose,
+                                     extraction_sequence, extractor, fold_page, page_blocks, lines_as_on_page,
+                                     prose_chars, readability_opinion, render_text, unlayout_tables, strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty,
                                      unwrap_prose_headers, unwrap_spans_in_sentences, wrap_loose_runs)
 from cleaner.stages.decode import decode
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
@@ -635,7 +638,8 @@ def test_readability_opinion_is_what_trafilatura_non_fast_mode_makes(realworld, 
     tree = doc.tree
     page_tree = copy.deepcopy(tree)
     options = extractor(None, favor_precision=True, include_comments=comments, fast=True)
-    fast = ExtractStage._trafilatura("fast", tree, options, fold_page(page_blocks(tree)))  # the run before it
+    fast = ExtractStage._trafilatura("fast", tree, options, fold_page(page_blocks(tree)),  # the run before it
+                                     PageAttributes.of(tree))
     _, text = readability_opinion(fast, tree, options)
     full = trafilatura.bare_extraction(page_tree,
                                        options=extractor(None, favor_precision=True, include_comments=comments))
@@ -661,11 +665,74 @@ def test_the_candidates_share_the_tree_and_each_gets_what_bare_extraction_gets(c
     expected = [trafilatura.bare_extraction(copy.deepcopy(tree), options=options).raw_text
                 for options in (precision, default)]
 
-    got = [ExtractStage._trafilatura("p", tree, precision, folded).raw_text,
-           ExtractStage._trafilatura("d", tree, default, folded).raw_text]
+    attributes = PageAttributes.of(tree)
+    got = [ExtractStage._trafilatura("p", tree, precision, folded, attributes).raw_text,
+           ExtractStage._trafilatura("d", tree, default, folded, attributes).raw_text]
 
     assert got == expected and "council voted" in got[0]
     assert not tree.xpath("//div[@class='infinite-scroll']")  # pruned in place: the case the test is about
+
+
+@pytest.mark.parametrize("comments", [False, True])
+@pytest.mark.parametrize("page", ["scrapinghub__42aad16bde9288623543642a9ce1a396be83e2db44aa2ff8cbbfe46e14abd7cc",
+                                  "trafilatura__report24.news-Drohne", "readability__engadget", "newspaper4k__cnn_002"])
+def test_the_precision_run_is_what_trafilatura_sequence_makes(realworld, page, comments):
+    # extraction_sequence takes the steps of trafilatura's sequence itself on a fast precision run, leaving out
+    # the prunes the page's classes and ids rule out: the body, its text and the tree it prunes in place must be
+    # trafilatura's. Pages with infinite-scroll containers and comment sections, and one with neither.
+    doc = Document(raw=decode((realworld / "extraction" / page / "page.html").read_bytes(), {})[0])
+    PrepareHtmlStage(Config()).process(doc)
+    theirs = copy.deepcopy(doc.tree)
+    options = extractor(None, favor_precision=True, include_comments=comments, fast=True)
+
+    body, text = extraction_sequence(doc.tree, options, PageAttributes.of(doc.tree))
+    their_body, their_text, _, _ = trafilatura_sequence(theirs, options, None)
+
+    assert text == their_text and len(text) > 200
+    assert etree.tostring(body) == etree.tostring(their_body)
+    assert etree.tostring(doc.tree) == etree.tostring(theirs)
+
+
+# trafilatura's prunes that PageAttributes can rule out, and the patterns their classes and ids are tested with
+# (read from the expressions, so that a new one in trafilatura is tested too): values made of strings that match
+# them, separators and near misses hit and nearly miss each pattern.
+_PRUNES = [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH, *COMMENTS_XPATH]
+_PRUNE_PATTERNS = sorted({quoted for xpath in _PRUNES for quoted in re.findall(r"'([^']*)'", xpath.path)})
+_PIECES = st.one_of(*(st.from_regex(p, fullmatch=True) for p in _PRUNE_PATTERNS),
+                    st.sampled_from([" ", "-", "s", "ary", "X"]))
+_ATTRIBUTE_VALUES = st.one_of(st.just(""), _PIECES, st.lists(_PIECES, min_size=2, max_size=3).map("".join))
+_PRUNABLE = st.lists(st.tuples(st.sampled_from(["div", "section", "aside", "details", "ul", "ol", "list", "p", "h1"]),
+                               _ATTRIBUTE_VALUES, _ATTRIBUTE_VALUES, st.booleans()), min_size=1, max_size=3)
+
+
+@given(_PRUNABLE)
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
+def test_a_prune_the_page_attributes_rule_out_selects_nothing(elements):
+    # Each element is nested in the one before or follows it; an empty value stands for no attribute.
+    markup = ""
+    for tag, class_, id_, nested in reversed(elements):
+        attributes = (f' class="{class_}"' if class_ else "") + (f' id="{id_}"' if id_ else "")
+        markup = f"<{tag}{attributes}><p>text</p>{markup}</{tag}>" if nested else f"<{tag}{attributes}>text</{tag}>{markup}"
+    tree = parse_html(f"<html><body>{markup}</body></html>", 400)
+    attributes = PageAttributes.of(tree)
+    possible = attributes.raw_tree_prunes()
+    for xpath in RAW_TREE_PRUNE_XPATH:
+        assert any(xpath is p for p in possible) or not xpath(tree)
+    if not attributes.has_comment_section():
+        for xpath in (*REMOVE_COMMENTS_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH, *COMMENTS_XPATH):
+            assert not xpath(tree)
+
+
+def test_page_attributes_see_infinite_scroll_containers_and_comment_sections():
+    tree = parse_html("<html><body><div class='main infinite-scroll'><p>a</p></div><section id='comments'><p>b</p>"
+                      "</section><div class='elementor-share-buttons'>c</div></body></html>", 400)
+    attributes = PageAttributes.of(tree)
+    assert attributes.raw_tree_prunes() == RAW_TREE_PRUNE_XPATH and attributes.has_comment_section()
+    plain = PageAttributes.of(parse_html("<html><body><div class='commentary' id='social-links'>a</div></body></html>",
+                                         400))
+    assert plain.raw_tree_prunes() == [] and plain.has_comment_section()  # "omment", and ids from "social": widely
+    assert not PageAttributes.of(parse_html("<html><body><div class='social'>a</div></body></html>", 400)
+                                 ).has_comment_section()
 
 
 def test_max_doc_chars_is_checked_against_the_extracted_text_not_the_markup():
