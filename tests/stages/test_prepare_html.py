@@ -228,7 +228,7 @@ def test_markup_over_max_doc_chars_is_not_rejected_here():
     assert "正文" in body_text(doc)
 
 
-@pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x00", "\x1f", "\ufffe"])
+@pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x00", "\x1f", "\ufffe", "\uffff"])
 def test_characters_xml_forbids_are_read_as_white_space(char):
     doc = prepare(page(f"<p>甲<br>{char}乙</p>"))
     assert body_text(doc) == "甲 乙"

@@ -24,7 +24,6 @@ _TAG_START = re.compile("<[A-Za-z!/]")
 # writes text (trafilatura copies and rebuilds nodes) raises. A browser shows none of them.
 _NOT_XML_CHARS = re.compile(f"[{C0_CONTROLS}\ufffe\uffff]")
 _C0_BYTES = C0_CONTROLS.encode()  # one byte each in UTF-8, never part of a longer character
-_FFFE, _FFFF = "\ufffe".encode(), "\uffff".encode()
 _SNIFF_CHARS = 8192
 _MAX_CONTROL_SHARE = 0.05
 
@@ -119,8 +118,9 @@ def parse_html(markup: str, max_depth: int) -> lxml.html.HtmlElement:
     """Parse a whole page into an ``<html>`` tree; raise ``Rejected`` if it nests deeper than ``max_depth``."""
     parser = _parser()
     data = markup.encode("utf-8", "replace")
-    # Most pages hold none of them: looked for in the bytes (a C loop) before a regex pass over the text.
-    if len(data.translate(None, _C0_BYTES)) < len(data) or _FFFE in data or _FFFF in data:
+    # Most pages hold none of them: looked for with C loops before a regex pass over the text. The noncharacters
+    # in the text, not the bytes: a page of ASCII and Latin-1 cannot hold them, which Python sees at once.
+    if len(data.translate(None, _C0_BYTES)) < len(data) or "\ufffe" in markup or "\uffff" in markup:
         markup, data = _NOT_XML_CHARS.sub(" ", markup), None
     capped = cap_attributes(markup)
     if data is None or capped is not markup:
