@@ -24,7 +24,7 @@ import trafilatura
 import cleaner
 from cleaner.config import Config
 from cleaner.pipeline import pipelines  # the pipelines clean_html runs, for its per-stage seconds
-from cleaner.stages.extract import PRECISION_ALONE, PRECISION_WITH_OPINION
+from cleaner.stages.extract.candidates import PRECISION_ALONE, PRECISION_WITH_OPINION
 
 DEFAULT_REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld"
 

@@ -24,13 +24,17 @@ import cleaner
 from cleaner import errors
 from cleaner.config import Config
 from cleaner.document import Document
-from cleaner.stages.extract import (BLOCK_BREAK, Candidate, ExtractStage, PageAttributes, choose,
-                                     extraction_sequence, extractor, fold_page, page_blocks, lines_as_on_page,
-                                     prose_chars, readability_opinion, render_text, unlayout_tables, strip_unread, unlink_heading_anchors, unwrap_empty_inline, drop_empty,
-                                     unwrap_prose_headers, unwrap_spans_in_sentences, wrap_loose_runs)
+from cleaner.stages.extract import ExtractStage
+from cleaner.stages.extract.candidates import Candidate, choose
+from cleaner.stages.extract.page import BLOCK_BREAK, fold_page, lines_as_on_page, page_blocks
+from cleaner.stages.extract.render import render_text
+from cleaner.stages.extract.runs import PageAttributes, extraction_sequence, extractor, readability_opinion
+from cleaner.stages.extract.tree import (drop_empty, strip_unread, unlayout_tables, unlink_heading_anchors,
+                                         unwrap_empty_inline, unwrap_prose_headers, unwrap_spans_in_sentences,
+                                         wrap_loose_runs)
 from cleaner.stages.decode import decode
 from cleaner.stages.prepare_html import PrepareHtmlStage, looks_like_markup, parse_html, revealed_prose, text_of
-from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT, SENTENCE_ENDS, visible_chars
+from cleaner.text.chars import INVISIBLE_HINTS, NOT_TEXT, SENTENCE_ENDS, prose_chars, visible_chars
 
 from conftest import ROOT
 
@@ -547,7 +551,7 @@ def test_a_second_opinion_that_fails_leaves_the_precision_text(monkeypatch):
         raise ValueError("Unicode strings with encoding declaration are not supported")
     page = news_page(article="<p>本报讯 今天上午，市气象台发布寒潮蓝色预警。</p>"
                              + "".join(f"<li><a href='/n{i}'>栏目新闻标题第{i}条</a></li>" for i in range(60)))
-    monkeypatch.setattr("cleaner.stages.extract.compare_extraction", failing)
+    monkeypatch.setattr("cleaner.stages.extract.runs.compare_extraction", failing)
     doc = extract(page)
     assert calls and doc.rejected is None
     assert doc.text == "本报讯 今天上午，市气象台发布寒潮蓝色预警。"

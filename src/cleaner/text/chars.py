@@ -159,3 +159,8 @@ def nfkc(text: str) -> str:
     for form in set(pattern.findall(text)):
         text = text.replace(form, forms[form])
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
+def prose_chars(text: str, separator: str = "\n") -> int:
+    """Visible characters of the parts of ``text`` (split at ``separator``) that end a sentence somewhere."""
+    return visible_chars("\n".join(part for part in text.split(separator) if SENTENCE_ENDS.search(part)))
