@@ -461,7 +461,8 @@ def test_lines_on_the_page_are_only_repeated_and_once_is_enough(lines, blocks):
     page = fold_page("".join(BLOCK_BREAK * gap + line + BLOCK_BREAK for line, gap in blocks))
     text = "\n".join(lines)
     restored = lines_as_on_page(text, page)
-    assert [k for k, _ in itertools.groupby(restored.split("\n"))] == [k for k, _ in itertools.groupby(text.split("\n"))]
+    runs = [[k for k, _ in itertools.groupby(t.split("\n"))] for t in (restored, text)]
+    assert runs[0] == runs[1]
     assert lines_as_on_page(restored, page) == restored
 
 
@@ -716,7 +717,8 @@ def test_a_prune_the_page_attributes_rule_out_selects_nothing(elements):
     markup = ""
     for tag, class_, id_, nested in reversed(elements):
         attributes = (f' class="{class_}"' if class_ else "") + (f' id="{id_}"' if id_ else "")
-        markup = f"<{tag}{attributes}><p>text</p>{markup}</{tag}>" if nested else f"<{tag}{attributes}>text</{tag}>{markup}"
+        inside = f"<p>text</p>{markup}</{tag}>" if nested else f"text</{tag}>{markup}"
+        markup = f"<{tag}{attributes}>{inside}"
     tree = parse_html(f"<html><body>{markup}</body></html>", 400)
     attributes = PageAttributes.of(tree)
     possible = attributes.raw_tree_prunes()
